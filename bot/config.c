@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* config: the key table, loading with libgit2, and `check` (see config.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <git2.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+enum key_type {
+	K_STRING,
+	K_PATH,    /* relative paths are taken from the config file's folder */
+	K_EMAIL,
+	K_URL,     /* checked further by `check` */
+	K_BOOL,
+	K_SIZE,    /* 10m, 512k, 1048576 */
+	K_UINT,
+	K_SECONDS,
+	K_MULTI,
+	K_MULTI_EMAIL,
+};
+
+struct key {
+	const char *name;  /* as documented; matched case-insensitively */
+	enum key_type type;
+	size_t offset;
+	const char *def;
+	const char *help;
+};
+
+#define OFF(f) offsetof(struct config, f)
+static const struct key keys[] = {
+	{ "bot.address", K_EMAIL, OFF(bot_address), NULL,
+	  "the bot's own mail address (From of its replies, commands sent to it)" },
+	{ "bot.name", K_STRING, OFF(bot_name), "patchbot",
+	  "display name of the bot's mail" },
+	{ "bot.database", K_PATH, OFF(bot_database), "patchbot.db",
+	  "the sqlite state file" },
+	{ "bot.templates", K_PATH, OFF(bot_templates), PATCHBOT_TEMPLATEDIR,
+	  "folder of reply templates" },
+	{ "bot.maxMessageSize", K_SIZE, OFF(max_message_size), "10m",
+	  "largest mail accepted; larger ones are recorded as rejected" },
+	{ "bot.maxMimeDepth", K_UINT, OFF(max_mime_depth), "32",
+	  "deepest MIME nesting accepted" },
+	{ "bot.maxMimeParts", K_UINT, OFF(max_mime_parts), "1000",
+	  "most MIME parts accepted in one mail" },
+	{ "imap.url", K_URL, OFF(imap_url), NULL,
+	  "imap://host:port/MAILBOX or imaps://host:port/MAILBOX" },
+	{ "imap.user", K_STRING, OFF(imap_user), NULL, "IMAP login" },
+	{ "imap.password", K_STRING, OFF(imap_password), NULL,
+	  "IMAP password (prefer imap.passwordFile)" },
+	{ "imap.passwordFile", K_PATH, OFF(imap_password_file), NULL,
+	  "file holding the IMAP password" },
+	{ "smtp.url", K_URL, OFF(smtp_url), NULL,
+	  "smtp://host:port or smtps://host:port" },
+	{ "smtp.user", K_STRING, OFF(smtp_user), NULL,
+	  "SMTP AUTH user (no AUTH when unset)" },
+	{ "smtp.password", K_STRING, OFF(smtp_password), NULL,
+	  "SMTP password (prefer smtp.passwordFile)" },
+	{ "smtp.passwordFile", K_PATH, OFF(smtp_password_file), NULL,
+	  "file holding the SMTP password" },
+	{ "list.address", K_EMAIL, OFF(list_address), NULL,
+	  "the mailing list the bot reads" },
+	{ "tree.repo", K_PATH, OFF(tree_repo), NULL,
+	  "path of the git repository holding the queue branches" },
+	{ "tree.base", K_STRING, OFF(tree_base), "master",
+	  "the upstream base the queue is built on" },
+	{ "tree.branch", K_MULTI, OFF(tree_branches), NULL,
+	  "queue branches, bottom to top (several lines; default mm-stable, mm-unstable)" },
+	{ "maintainer.email", K_MULTI_EMAIL, OFF(maintainers), NULL,
+	  "addresses allowed to change the queue (several lines)" },
+	{ "auth.trustedAuthservId", K_STRING, OFF(auth_trusted_authserv_id), NULL,
+	  "authserv-id of the receiving server's Authentication-Results" },
+	{ "auth.requireDkim", K_BOOL, OFF(auth_require_dkim), "true",
+	  "queue commands need DKIM/DMARC pass (false: the server vouches for From)" },
+	{ "series.window", K_SECONDS, OFF(series_window), "3600",
+	  "seconds within which patches without references group by author" },
+};
+#define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+static void problem(struct config *c, bool is_error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void problem(struct config *c, bool is_error, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT(4096);
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	strlist_push(&c->problems, b.s);
+	buf_release(&b);
+	if (is_error)
+		c->nr_errors++;
+}
+
+static const struct key *find_key(const char *name)
+{
+	for (size_t i = 0; i < NR_KEYS; i++)
+		if (!strcasecmp(keys[i].name, name))
+			return &keys[i];
+	return NULL;
+}
+
+static bool valid_email(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	return at && at != s && at[1] && !strchr(at + 1, '@') &&
+	       !strpbrk(s, " \t\r\n<>,;\"");
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static char *resolve_path(const struct config *c, const char *value)
+{
+	char *dir, *copy, *r;
+
+	if (value[0] == '/' || !c->path)
+		return xstrdup(value);
+	copy = xstrdup(c->path);
+	dir = dirname(copy);
+	r = xasprintf("%s/%s", dir, value);
+	free(copy);
+	return r;
+}
+
+/* Store value into the field of k; report a bad value as a problem. */
+static void set_key(struct config *c, const struct key *k, const char *value)
+{
+	char *field = (char *)c + k->offset;
+	uint64_t n;
+	int b;
+
+	switch (k->type) {
+	case K_STRING:
+	case K_URL:
+	case K_EMAIL:
+		if (k->type == K_EMAIL && !valid_email(value)) {
+			problem(c, true, "bad value for '%s': '%s' is not a mail address",
+				k->name, value);
+			return;
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(value);
+		return;
+	case K_PATH:
+		free(*(char **)field);
+		*(char **)field = resolve_path(c, value);
+		return;
+	case K_BOOL:
+		if (git_config_parse_bool(&b, value) < 0) {
+			problem(c, true, "bad value for '%s': '%s' is not a boolean",
+				k->name, value);
+			return;
+		}
+		*(bool *)field = b != 0;
+		return;
+	case K_SIZE:
+		if (parse_size(value, &n) || n == 0 || n > ((uint64_t)1 << 32)) {
+			problem(c, true, "bad value for '%s': '%s' is not a size between 1 and 4g",
+				k->name, value);
+			return;
+		}
+		*(size_t *)field = (size_t)n;
+		return;
+	case K_UINT:
+		if (parse_size(value, &n) || n == 0 || n > 1000000) {
+			problem(c, true, "bad value for '%s': '%s' is not a number between 1 and 1000000",
+				k->name, value);
+			return;
+		}
+		*(unsigned *)field = (unsigned)n;
+		return;
+	case K_SECONDS:
+		if (parse_size(value, &n) || n > 86400 * 365) {
+			problem(c, true, "bad value for '%s': '%s' is not a number of seconds",
+				k->name, value);
+			return;
+		}
+		*(int64_t *)field = (int64_t)n;
+		return;
+	case K_MULTI:
+	case K_MULTI_EMAIL:
+		if (k->type == K_MULTI_EMAIL && !valid_email(value)) {
+			problem(c, true, "bad value for '%s': '%s' is not a mail address",
+				k->name, value);
+			return;
+		}
+		strlist_push((struct strlist *)field, value);
+		return;
+	}
+}
+
+static int load_entry(const git_config_entry *e, void *payload)
+{
+	struct config *c = payload;
+	const struct key *k = find_key(e->name);
+
+	if (!k) {
+		problem(c, false, "unknown key '%s'", e->name);
+		return 0;
+	}
+	if (!e->value) {
+		/* "[bot] address" with no "=": git's implicit true */
+		if (k->type == K_BOOL)
+			set_key(c, k, "true");
+		else
+			problem(c, true, "bad value for '%s': no value given", k->name);
+		return 0;
+	}
+	set_key(c, k, e->value);
+	return 0;
+}
+
+static void set_defaults(struct config *c)
+{
+	for (size_t i = 0; i < NR_KEYS; i++)
+		if (keys[i].def)
+			set_key(c, &keys[i], keys[i].def);
+}
+
+int config_load(struct config *c, const char *path, bool explicit_path,
+		struct buf *err)
+{
+	git_config *cfg = NULL;
+	struct stat st;
+	const char *file = path ? path : CONFIG_DEFAULT_PATH;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	if (stat(file, &st) < 0) {
+		if (explicit_path) {
+			buf_addf(err, "cannot read configuration '%s': %s", file,
+				 strerror(errno));
+			return -1;
+		}
+		set_defaults(c);
+		goto finish;
+	}
+	c->path = xstrdup(file);
+	set_defaults(c);
+	if (git_config_open_ondisk(&cfg, file) < 0) {
+		const git_error *ge = git_error_last();
+
+		buf_addf(err, "cannot parse configuration '%s': %s", file,
+			 ge ? ge->message : "unknown error");
+		config_release(c);
+		return -1;
+	}
+	r = git_config_foreach(cfg, load_entry, c);
+	git_config_free(cfg);
+	if (r < 0) {
+		buf_addf(err, "cannot read configuration '%s'", file);
+		config_release(c);
+		return -1;
+	}
+finish:
+	if (!c->tree_branches.nr) {
+		strlist_push(&c->tree_branches, "mm-stable");
+		strlist_push(&c->tree_branches, "mm-unstable");
+	}
+	return 0;
+}
+
+void config_release(struct config *c)
+{
+	for (size_t i = 0; i < NR_KEYS; i++) {
+		char *field = (char *)c + keys[i].offset;
+
+		switch (keys[i].type) {
+		case K_STRING: case K_PATH: case K_EMAIL: case K_URL:
+			free(*(char **)field);
+			break;
+		case K_MULTI: case K_MULTI_EMAIL:
+			strlist_clear((struct strlist *)field);
+			break;
+		default:
+			break;
+		}
+	}
+	strlist_clear(&c->problems);
+	free(c->path);
+	memset(c, 0, sizeof(*c));
+}
+
+static void check_url(struct config *c, const char *key, const char *url,
+		      const char *plain, const char *tls)
+{
+	const char *p;
+
+	if (!url) {
+		problem(c, true, "missing '%s': the daemon needs it", key);
+		return;
+	}
+	if (has_crlf(url) || strpbrk(url, " \t")) {
+		problem(c, true, "bad value for '%s': white space in the URL", key);
+		return;
+	}
+	if (starts_with(url, plain))
+		p = url + strlen(plain);
+	else if (starts_with(url, tls))
+		p = url + strlen(tls);
+	else {
+		problem(c, true, "bad value for '%s': '%s' does not start with %s or %s",
+			key, url, plain, tls);
+		return;
+	}
+	if (!*p || *p == '/' || *p == ':')
+		problem(c, true, "bad value for '%s': '%s' names no host", key, url);
+}
+
+static void check_password(struct config *c, const char *section,
+			   const char *pw, const char *file)
+{
+	if (pw && file)
+		problem(c, true, "both '%s.password' and '%s.passwordFile' are set: keep one",
+			section, section);
+	if (file && access(file, R_OK) < 0)
+		problem(c, true, "bad value for '%s.passwordFile': cannot read '%s': %s",
+			section, file, strerror(errno));
+}
+
+static void check_tree(struct config *c)
+{
+	git_repository *repo = NULL;
+	git_object *obj = NULL;
+
+	if (!c->tree_repo)
+		return;
+	if (git_repository_open_ext(&repo, c->tree_repo,
+				    GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
+		problem(c, true, "bad value for 'tree.repo': '%s' is not a git repository",
+			c->tree_repo);
+		return;
+	}
+	if (git_revparse_single(&obj, repo, c->tree_base) < 0)
+		problem(c, true, "bad value for 'tree.base': '%s' is not a revision in '%s'",
+			c->tree_base, c->tree_repo);
+	for (size_t i = 0; i < c->tree_branches.nr; i++) {
+		int ok = 0;
+
+		if (git_branch_name_is_valid(&ok, c->tree_branches.v[i]) < 0 || !ok)
+			problem(c, true, "bad value for 'tree.branch': '%s' is not a valid branch name",
+				c->tree_branches.v[i]);
+	}
+	git_object_free(obj);
+	git_repository_free(repo);
+}
+
+size_t config_check(struct config *c)
+{
+	if (!c->bot_address)
+		problem(c, true, "missing 'bot.address': replies need a sender");
+	check_url(c, "imap.url", c->imap_url, "imap://", "imaps://");
+	check_url(c, "smtp.url", c->smtp_url, "smtp://", "smtps://");
+	check_password(c, "imap", c->imap_password, c->imap_password_file);
+	check_password(c, "smtp", c->smtp_password, c->smtp_password_file);
+	if (!c->maintainers.nr)
+		problem(c, false, "no 'maintainer.email': nobody can change the queue");
+	if (c->auth_require_dkim && !c->auth_trusted_authserv_id)
+		problem(c, true, "missing 'auth.trustedAuthservId': 'auth.requireDkim' is on, "
+			"so queue commands need a trusted Authentication-Results header");
+	if (c->bot_templates) {
+		struct stat st;
+
+		if (stat(c->bot_templates, &st) < 0 || !S_ISDIR(st.st_mode))
+			problem(c, true, "bad value for 'bot.templates': '%s' is not a folder",
+				c->bot_templates);
+	}
+	check_tree(c);
+	return c->problems.nr;
+}
+
+void config_key_foreach(config_key_fn fn, void *payload)
+{
+	static const char *const type_names[] = {
+		[K_STRING] = "string", [K_PATH] = "path", [K_EMAIL] = "address",
+		[K_URL] = "url", [K_BOOL] = "bool", [K_SIZE] = "size",
+		[K_UINT] = "number", [K_SECONDS] = "seconds",
+		[K_MULTI] = "string, multi", [K_MULTI_EMAIL] = "address, multi",
+	};
+
+	for (size_t i = 0; i < NR_KEYS; i++)
+		fn(keys[i].name, type_names[keys[i].type], keys[i].def,
+		   keys[i].help, payload);
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * config: patchbot's one configuration file, in git-config syntax, read
+ * with libgit2's config API.  Every key is a row of one table (config.c),
+ * which also drives `patchbot check` and the README's reference.
+ */
+#ifndef PATCHBOT_CONFIG_H
+#define PATCHBOT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "util.h"
+
+struct config {
+	char *path;         /* the file read, or NULL when none was */
+
+	char *bot_address;
+	char *bot_name;
+	char *bot_database;
+	char *bot_templates;
+	size_t max_message_size;
+	unsigned max_mime_depth;
+	unsigned max_mime_parts;
+
+	char *imap_url;
+	char *imap_user;
+	char *imap_password;
+	char *imap_password_file;
+
+	char *smtp_url;
+	char *smtp_user;
+	char *smtp_password;
+	char *smtp_password_file;
+
+	char *list_address;
+
+	char *tree_repo;
+	char *tree_base;
+	struct strlist tree_branches; /* bottom to top */
+
+	struct strlist maintainers;
+
+	char *auth_trusted_authserv_id;
+	bool auth_require_dkim;
+
+	int64_t series_window; /* seconds: grouping without references */
+
+	/* Problems found while reading: unknown keys, bad values. */
+	struct strlist problems;
+	/* How many problems are errors (bad values) rather than warnings. */
+	size_t nr_errors;
+};
+
+/* The file used when neither -c nor PATCHBOT_CONFIG names one. */
+#define CONFIG_DEFAULT_PATH PATCHBOT_SYSCONFDIR "/patchbot/config"
+
+/*
+ * Read the configuration.  path NULL means the default file, which may be
+ * missing (defaults apply); an explicitly named file must exist.  Returns
+ * 0, or -1 with a reason in err when the file cannot be read or parsed.
+ * Unknown keys and bad values do not fail: they are listed in c->problems.
+ */
+int config_load(struct config *c, const char *path, bool explicit_path,
+		struct buf *err);
+void config_release(struct config *c);
+
+/*
+ * The deeper checks of `patchbot check`: what the daemon will need
+ * (addresses, URLs, readable password files, the repository and its base).
+ * Appends to c->problems; returns the number of problems in all.
+ */
+size_t config_check(struct config *c);
+
+/* For --help and the docs: every key with its type, default and meaning. */
+typedef void (*config_key_fn)(const char *name, const char *type,
+			      const char *def, const char *help, void *payload);
+void config_key_foreach(config_key_fn fn, void *payload);
+
+#endif

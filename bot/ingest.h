@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ingest: the one pipeline every message goes through, whatever its source
+ * (a file, a Maildir, stdin, IMAP): parse, classify, store, group into
+ * series, attach review trailers.  One sqlite transaction per message, or
+ * per batch of messages in bulk mode (a savepoint keeps each message
+ * atomic inside the batch).
+ */
+#ifndef PATCHBOT_INGEST_H
+#define PATCHBOT_INGEST_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "mail.h"
+#include "source.h"
+#include "store.h"
+
+enum msg_kind {
+	KIND_PATCH,
+	KIND_COVER,
+	KIND_REPLY,
+	KIND_PULL,
+	KIND_OTHER,
+	KIND_REJECTED,
+	KIND_DUPLICATE,
+};
+
+struct ingest_stats {
+	size_t read, added, duplicate;
+	size_t patches, covers, replies, pulls, other, rejected;
+	struct strlist reasons; /* "WHERE: REASON" for each rejected mail */
+};
+
+struct ingest {
+	struct store *st;
+	struct mail_limits limits;
+	int64_t window;
+	size_t batch;      /* messages per transaction */
+	size_t in_batch;
+	struct ingest_stats stats;
+};
+
+void ingest_init(struct ingest *in, struct store *st, const struct config *cfg);
+void ingest_release(struct ingest *in);
+
+/*
+ * Take one message.  Bad mail is recorded as rejected with its reason and
+ * is not an error; -1 means the database failed (nothing of this message
+ * is stored).  *kind (may be NULL) says what it was.
+ */
+int ingest_message(struct ingest *in, const struct mail_item *item,
+		   enum msg_kind *kind);
+/* Commit what the current batch holds. */
+int ingest_flush(struct ingest *in);
+/* Every message of a source; progress on stderr when show_progress. */
+int ingest_source(struct ingest *in, struct mail_source *src,
+		  int show_progress, struct buf *err);
+
+const char *msg_kind_name(enum msg_kind k);
+
+#endif

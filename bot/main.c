@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * main: the patchbot command line.  Global options, then one subcommand
+ * from the table below; each has its own --help.  Exit codes: 0 ok,
+ * 1 failure, 2 usage error.
+ */
+#include <getopt.h>
+#include <git2.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ingest.h"
+#include "log.h"
+#include "show.h"
+#include "source.h"
+#include "store.h"
+#include "util.h"
+
+#define EXIT_USAGE 2
+
+struct ctx {
+	const char *config_path;
+	bool config_explicit;
+	struct config cfg;
+};
+
+struct subcommand {
+	const char *name;
+	int (*fn)(struct ctx *c, int argc, char **argv);
+	const char *usage;
+	const char *summary;
+	const char *help;
+};
+
+static const struct subcommand *find_subcommand(const char *name);
+
+static int usage_error(const struct subcommand *sc, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "patchbot: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nusage: %s\n", sc->usage);
+	return EXIT_USAGE;
+}
+
+static int print_help(const struct subcommand *sc)
+{
+	printf("usage: %s\n\n%s\n", sc->usage, sc->help);
+	return 0;
+}
+
+/* Options common to the subcommands: --help and the ones listed. */
+static int wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return 0;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	}
+	return 0;
+}
+
+static int load_config(struct ctx *c)
+{
+	struct buf err = BUF_INIT(4096);
+
+	if (config_load(&c->cfg, c->config_path, c->config_explicit, &err)) {
+		error("%s", err.s);
+		buf_release(&err);
+		return -1;
+	}
+	buf_release(&err);
+	if (c->cfg.nr_errors) {
+		for (size_t i = 0; i < c->cfg.problems.nr; i++)
+			error("%s", c->cfg.problems.v[i]);
+		error("configuration '%s' has errors: see 'patchbot check'",
+		      c->cfg.path ? c->cfg.path : "(defaults)");
+		return -1;
+	}
+	return 0;
+}
+
+static int open_store(struct ctx *c, struct store *st)
+{
+	struct buf err = BUF_INIT(4096);
+
+	if (store_open(st, c->cfg.bot_database, &err)) {
+		error("%s", err.s);
+		buf_release(&err);
+		return -1;
+	}
+	buf_release(&err);
+	return 0;
+}
+
+/* ---- ingest ---------------------------------------------------------- */
+
+static void print_summary(const struct ingest_stats *s)
+{
+	printf("read %zu, new %zu, duplicate %zu\n", s->read, s->added, s->duplicate);
+	printf("patches %zu, cover letters %zu, replies %zu, pull requests %zu, "
+	       "other %zu, rejected %zu\n",
+	       s->patches, s->covers, s->replies, s->pulls, s->other, s->rejected);
+	for (size_t i = 0; i < s->reasons.nr; i++)
+		printf("rejected %s\n", s->reasons.v[i]);
+}
+
+static int cmd_ingest(struct ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct subcommand *sc = find_subcommand("ingest");
+	bool quiet = false;
+	long batch = 500;
+	struct ingest in;
+	struct store st;
+	int opt, failed = 0;
+	char *stdin_arg[] = { "-" };
+	char **paths;
+	int nr_paths;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "qb:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'q':
+			quiet = true;
+			break;
+		case 'b':
+			batch = strtol(optarg, NULL, 10);
+			if (batch < 1 || batch > 1000000)
+				return usage_error(sc, "--batch '%s' is not a number from 1 to 1000000", optarg);
+			break;
+		default:
+			return usage_error(sc, "%s", "unknown option");
+		}
+	}
+	paths = argv + optind;
+	nr_paths = argc - optind;
+	if (!nr_paths) {
+		paths = stdin_arg;
+		nr_paths = 1;
+	}
+	if (load_config(c) || open_store(c, &st))
+		return 1;
+	ingest_init(&in, &st, &c->cfg);
+	in.batch = (size_t)batch;
+	log_set_quiet(quiet);
+	for (int i = 0; i < nr_paths; i++) {
+		struct buf err = BUF_INIT(4096);
+		/* one byte over the limit tells an oversize mail apart */
+		struct mail_source *src = source_open(paths[i], in.limits.max_size + 1, &err);
+		int r;
+
+		if (!src) {
+			error("%s", err.s);
+			buf_release(&err);
+			failed = 1;
+			continue;
+		}
+		r = ingest_source(&in, src, !quiet && isatty(2), &err);
+		src->free(src);
+		if (r < 0) {
+			if (err.len)
+				error("%s", err.s);
+			else
+				error("ingest of '%s' stopped: the database failed", paths[i]);
+			failed = 1;
+		}
+		buf_release(&err);
+	}
+	if (!quiet)
+		print_summary(&in.stats);
+	ingest_release(&in);
+	store_close(&st);
+	return failed;
+}
+
+/* ---- series ---------------------------------------------------------- */
+
+static int cmd_series(struct ctx *c, int argc, char **argv)
+{
+	const struct subcommand *sc = find_subcommand("series");
+	bool json = false;
+	const char *what = NULL, *which = NULL;
+	struct store st;
+	int r;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return usage_error(sc, "unknown option '%s'", argv[i]);
+		else if (!what)
+			what = argv[i];
+		else if (!which)
+			which = argv[i];
+		else
+			return usage_error(sc, "too many arguments at '%s'", argv[i]);
+	}
+	if (!what)
+		what = "list";
+	if (strcmp(what, "list") && strcmp(what, "show"))
+		return usage_error(sc, "unknown series command '%s'", what);
+	if (!strcmp(what, "show") && !which)
+		return usage_error(sc, "%s", "'series show' needs a series number or Message-ID");
+	if (!strcmp(what, "list") && which)
+		return usage_error(sc, "'series list' takes no argument '%s'", which);
+	if (load_config(c) || open_store(c, &st))
+		return 1;
+	if (!strcmp(what, "list")) {
+		r = show_series_list(&st, stdout, json) ? 1 : 0;
+	} else {
+		r = show_series(&st, which, stdout, json);
+		if (r > 0)
+			error("no series '%s': not a series number or a Message-ID in one", which);
+		r = r ? 1 : 0;
+	}
+	store_close(&st);
+	return r;
+}
+
+/* ---- check ----------------------------------------------------------- */
+
+static int cmd_check(struct ctx *c, int argc, char **argv)
+{
+	struct buf err = BUF_INIT(4096);
+	size_t n;
+
+	if (argc > 1)
+		return usage_error(find_subcommand("check"), "unexpected argument '%s'", argv[1]);
+	if (config_load(&c->cfg, c->config_path, c->config_explicit, &err)) {
+		error("%s", err.s);
+		buf_release(&err);
+		return 1;
+	}
+	buf_release(&err);
+	n = config_check(&c->cfg);
+	for (size_t i = 0; i < c->cfg.problems.nr; i++)
+		printf("%s: %s\n", c->cfg.path ? c->cfg.path : "(defaults)",
+		       c->cfg.problems.v[i]);
+	if (!n)
+		printf("%s: ok\n", c->cfg.path ? c->cfg.path : "(defaults)");
+	return n ? 1 : 0;
+}
+
+/* ---- help ------------------------------------------------------------ */
+
+static int cmd_help(struct ctx *c, int argc, char **argv);
+
+static const struct subcommand subcommands[] = {
+	{ "ingest", cmd_ingest, "patchbot ingest [--quiet] [--batch N] [PATH|-]...",
+	  "store mail from mbox files, Maildirs, folders, .eml files or stdin",
+	  "Reads every message of each PATH through the same pipeline the IMAP\n"
+	  "listener uses: parse, classify (patch, cover letter, reply, pull request,\n"
+	  "other), group into series and versions, attach review trailers.\n"
+	  "PATH is an mbox file (mboxo or mboxrd), a Maildir, a folder (walked for\n"
+	  "mail files), a single message file, or - for standard input (the default).\n"
+	  "Mail already stored (same Message-ID) is counted as duplicate; mail over a\n"
+	  "limit or unparsable is stored as rejected with the reason.\n\n"
+	  "  -q, --quiet    no progress line and no summary\n"
+	  "  -b, --batch N  messages per database transaction (default 500)" },
+	{ "series", cmd_series, "patchbot series list [--json] | series show ID|MESSAGE-ID [--json]",
+	  "list series, or show one with its versions, patches and trailers",
+	  "'series list' prints every series: its versions, the newest version's\n"
+	  "patches received of the total ('!' when incomplete), state, author, title.\n"
+	  "'series show' takes a series number or the Message-ID of any of its mails\n"
+	  "and prints every version (newest first) with its patches, files, hunk\n"
+	  "functions and trailers.\n\n"
+	  "  --json   machine-readable output" },
+	{ "check", cmd_check, "patchbot check",
+	  "validate the configuration",
+	  "Reads the configuration and reports each problem with its key: unknown\n"
+	  "keys, bad values, and what the daemon will need (addresses, URLs, password\n"
+	  "files, the repository and its base).  Exit status 1 when there are problems." },
+	{ "help", cmd_help, "patchbot help [SUBCOMMAND]",
+	  "show help for patchbot or one subcommand", "" },
+};
+#define NR_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
+
+static const struct subcommand *find_subcommand(const char *name)
+{
+	for (size_t i = 0; i < NR_SUBCOMMANDS; i++)
+		if (!strcmp(subcommands[i].name, name))
+			return &subcommands[i];
+	return NULL;
+}
+
+static void main_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: patchbot [-c FILE] [-v] SUBCOMMAND [ARGS]\n"
+		"       patchbot --version | --help\n\n"
+		"  -c, --config FILE  configuration file (default $PATCHBOT_CONFIG, else\n"
+		"                     " CONFIG_DEFAULT_PATH ")\n"
+		"  -v, --verbose      debug output (repeat for more)\n\n"
+		"subcommands:\n");
+	for (size_t i = 0; i < NR_SUBCOMMANDS; i++)
+		fprintf(out, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
+	fprintf(out, "\n'patchbot SUBCOMMAND --help' for more.  Exit status: 0 ok, "
+		     "1 failure, 2 usage error.\n");
+}
+
+static int cmd_help(struct ctx *c, int argc, char **argv)
+{
+	const struct subcommand *sc;
+
+	if (argc < 2) {
+		main_usage(stdout);
+		return 0;
+	}
+	sc = find_subcommand(argv[1]);
+	if (!sc) {
+		fprintf(stderr, "patchbot: unknown subcommand '%s'\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	return print_help(sc);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctx c = { 0 };
+	const struct subcommand *sc;
+	int opt, verbose = 0, r;
+
+	/* stop at the first non-option: the rest belongs to the subcommand */
+	while ((opt = getopt_long(argc, argv, "+c:vh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			c.config_path = optarg;
+			c.config_explicit = true;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'V':
+			printf("patchbot %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			main_usage(stdout);
+			return 0;
+		default:
+			main_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (!c.config_path && getenv("PATCHBOT_CONFIG") && *getenv("PATCHBOT_CONFIG")) {
+		c.config_path = getenv("PATCHBOT_CONFIG");
+		c.config_explicit = true;
+	}
+	if (optind >= argc) {
+		main_usage(stderr);
+		return EXIT_USAGE;
+	}
+	sc = find_subcommand(argv[optind]);
+	if (!sc) {
+		fprintf(stderr, "patchbot: unknown subcommand '%s'\n\n", argv[optind]);
+		main_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (wants_help(argc - optind, argv + optind))
+		return print_help(sc);
+	log_init(verbose, LOG_ALL);
+	git_libgit2_init();
+	r = sc->fn(&c, argc - optind, argv + optind);
+	config_release(&c.cfg);
+	git_libgit2_shutdown();
+	return r;
+}

@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* source: mbox, Maildir, folders, files and stdin as mail sources. */
+#include "source.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+/* ---- mbox ------------------------------------------------------------ */
+
+static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+				      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+/*
+ * A real separator is "From " SENDER DATE, where DATE has a month name, a
+ * time and a four-digit year ("From 1a2b... Mon Sep 17 00:00:00 2001").
+ * Checking the date keeps a body line such as "From hereon, ..." in an
+ * unescaped git format-patch mbox from splitting a message.
+ */
+int mbox_is_separator(const char *line, size_t len)
+{
+	const char *p = line + 5, *end = line + len;
+	int month = 0, time = 0, year = 0;
+
+	if (len < 5 || memcmp(line, "From ", 5) || len > 1000)
+		return 0;
+	/* the sender: one token */
+	if (p >= end || isspace((unsigned char)*p))
+		return 0;
+	while (p < end && !isspace((unsigned char)*p))
+		p++;
+	while (p < end) {
+		const char *w;
+		size_t n;
+
+		while (p < end && isspace((unsigned char)*p))
+			p++;
+		w = p;
+		while (p < end && !isspace((unsigned char)*p))
+			p++;
+		n = (size_t)(p - w);
+		if (!n)
+			break;
+		if (n == 3 || (n == 4 && w[3] == ','))
+			for (int i = 0; i < 12; i++)
+				if (!memcmp(w, months[i], 3))
+					month = 1;
+		if (n >= 4 && n <= 8 && isdigit((unsigned char)w[0]) &&
+		    (w[1] == ':' || (isdigit((unsigned char)w[1]) && w[2] == ':')))
+			time = 1;
+		if (n == 4 && isdigit((unsigned char)w[0]) &&
+		    isdigit((unsigned char)w[1]) && isdigit((unsigned char)w[2]) &&
+		    isdigit((unsigned char)w[3]))
+			year = 1;
+	}
+	return month && time && year;
+}
+
+struct mbox_source {
+	struct mail_source src;
+	FILE *f;
+	int owns_file;
+	char *name;
+	char *line;
+	size_t linecap;
+	struct buf msg;
+	size_t full;
+	size_t count;
+	size_t read;
+	size_t total;
+	int started;
+	int single;       /* no "From " line first: the whole stream is one mail */
+	int eof;
+	char *where;
+};
+
+static void mbox_add(struct mbox_source *m, const char *p, size_t n)
+{
+	m->full += n;
+	/* Past the cap the rest is only counted; the mail will be rejected. */
+	if (buf_add(&m->msg, p, n) && m->msg.len < m->msg.max)
+		buf_add(&m->msg, p, m->msg.max - m->msg.len);
+}
+
+static int mbox_next(struct mail_source *src, struct mail_item *item,
+		     struct buf *err)
+{
+	struct mbox_source *m = (struct mbox_source *)src;
+	int prev_blank = 0;
+	ssize_t n;
+
+	buf_reset(&m->msg);
+	m->full = 0;
+	if (m->eof)
+		return 0;
+	while ((n = getline(&m->line, &m->linecap, m->f)) >= 0) {
+		size_t len = (size_t)n;
+		const char *l = m->line;
+		size_t body = len && l[len - 1] == '\n' ? len - 1 : len;
+
+		if (body && l[body - 1] == '\r')
+			body--;
+		m->read += len;
+		if (!m->started) {
+			m->started = 1;
+			if (mbox_is_separator(l, body) || starts_with(l, "From "))
+				continue;
+			m->single = 1;
+		}
+		if (!m->single && mbox_is_separator(l, body) &&
+		    (prev_blank || !m->msg.len)) {
+			if (!m->msg.len)
+				continue; /* empty message: skip */
+			/* the blank line before a separator is the mbox's */
+			if (m->msg.len && m->msg.s[m->msg.len - 1] == '\n')
+				buf_setlen(&m->msg, m->msg.len - 1), m->full--;
+			goto got;
+		}
+		prev_blank = body == 0;
+		/* mboxrd: ">From ", ">>From " lose one '>' */
+		if (!m->single && l[0] == '>') {
+			size_t i = 0;
+
+			while (i < body && l[i] == '>')
+				i++;
+			if (body - i >= 5 && !memcmp(l + i, "From ", 5))
+				l++, len--;
+		}
+		mbox_add(m, l, len);
+	}
+	if (ferror(m->f)) {
+		buf_addf(err, "cannot read '%s': %s", m->name, strerror(errno));
+		return -1;
+	}
+	m->eof = 1;
+	if (!m->msg.len)
+		return 0;
+	if (!m->single && m->msg.s[m->msg.len - 1] == '\n' && m->msg.len > 1 &&
+	    m->msg.s[m->msg.len - 2] == '\n')
+		buf_setlen(&m->msg, m->msg.len - 1), m->full--;
+got:
+	m->count++;
+	free(m->where);
+	m->where = xasprintf("%s:%zu", m->name, m->count);
+	item->raw = m->msg.s;
+	item->len = m->msg.len;
+	item->full_size = m->full;
+	item->where = m->where;
+	return 1;
+}
+
+static void mbox_free(struct mail_source *src)
+{
+	struct mbox_source *m = (struct mbox_source *)src;
+
+	if (m->owns_file && m->f)
+		fclose(m->f);
+	free(m->line);
+	free(m->name);
+	free(m->where);
+	buf_release(&m->msg);
+	free(m);
+}
+
+static size_t mbox_progress(struct mail_source *src, size_t *total)
+{
+	struct mbox_source *m = (struct mbox_source *)src;
+
+	*total = m->total;
+	return m->read;
+}
+
+static struct mbox_source *mbox_new(FILE *f, const char *name, size_t cap)
+{
+	struct mbox_source *m = xcalloc(1, sizeof(*m));
+	struct stat st;
+
+	m->src.next = mbox_next;
+	m->src.free = mbox_free;
+	m->src.progress = mbox_progress;
+	m->f = f;
+	m->name = xstrdup(name);
+	buf_init(&m->msg, cap);
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
+		m->total = (size_t)st.st_size;
+	return m;
+}
+
+struct mail_source *source_mbox_stream(void *stdio_file, const char *name,
+				       size_t cap)
+{
+	return &mbox_new(stdio_file, name, cap)->src;
+}
+
+/* ---- a list of files (Maildir, folders) -------------------------------- */
+
+struct files_source {
+	struct mail_source src;
+	struct strlist files;
+	size_t next_file;
+	int maildir;      /* every file is one message */
+	size_t cap;
+	struct mail_source *cur;
+	size_t read, total;
+};
+
+static int files_next(struct mail_source *src, struct mail_item *item,
+		      struct buf *err)
+{
+	struct files_source *fs = (struct files_source *)src;
+
+	for (;;) {
+		if (fs->cur) {
+			int r = fs->cur->next(fs->cur, item, err);
+
+			if (r)
+				return r;
+			{
+				size_t t, done = fs->cur->progress(fs->cur, &t);
+
+				fs->read += done;
+			}
+			fs->cur->free(fs->cur);
+			fs->cur = NULL;
+		}
+		if (fs->next_file >= fs->files.nr)
+			return 0;
+		{
+			const char *path = fs->files.v[fs->next_file++];
+			FILE *f = fopen(path, "r");
+			struct mbox_source *m;
+
+			if (!f) {
+				buf_addf(err, "cannot open '%s': %s", path,
+					 strerror(errno));
+				return -1;
+			}
+			m = mbox_new(f, path, fs->cap);
+			m->owns_file = 1;
+			if (fs->maildir) {
+				m->started = 1;
+				m->single = 1;
+			}
+			fs->cur = &m->src;
+		}
+	}
+}
+
+static void files_free(struct mail_source *src)
+{
+	struct files_source *fs = (struct files_source *)src;
+
+	if (fs->cur)
+		fs->cur->free(fs->cur);
+	strlist_clear(&fs->files);
+	free(fs);
+}
+
+static size_t files_progress(struct mail_source *src, size_t *total)
+{
+	struct files_source *fs = (struct files_source *)src;
+	size_t t, cur = fs->cur ? fs->cur->progress(fs->cur, &t) : 0;
+
+	*total = fs->total;
+	return fs->read + cur;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+
+/* Which files in a plain folder are mail: mbox and message files. */
+static int is_mail_name(const char *name)
+{
+	static const char *const exts[] = { ".mbox", ".mbx", ".eml", ".msg",
+					    ".mail", ".patch", NULL };
+	const char *dot = strrchr(name, '.');
+
+	if (!dot)
+		return 1;
+	for (int i = 0; exts[i]; i++)
+		if (!strcmp(dot, exts[i]))
+			return 1;
+	return 0;
+}
+
+static int is_maildir(const char *path)
+{
+	struct stat st;
+	char *cur = xasprintf("%s/cur", path), *nw = xasprintf("%s/new", path);
+	int r = stat(cur, &st) == 0 && S_ISDIR(st.st_mode) &&
+		stat(nw, &st) == 0 && S_ISDIR(st.st_mode);
+
+	free(cur);
+	free(nw);
+	return r;
+}
+
+/* Add the files of dir (sorted); recurse into sub-folders when walking. */
+static int add_dir(struct files_source *fs, const char *dir, int walk,
+		   int depth, struct buf *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	struct strlist names = { 0 };
+
+	if (!d) {
+		buf_addf(err, "cannot read folder '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char *p = xasprintf("%s/%s", dir, de->d_name);
+
+		strlist_push(&names, p);
+		free(p);
+	}
+	closedir(d);
+	if (names.nr)
+		qsort(names.v, names.nr, sizeof(*names.v), cmp_str);
+	for (size_t i = 0; i < names.nr; i++) {
+		struct stat st;
+		const char *base = strrchr(names.v[i], '/') + 1;
+
+		if (stat(names.v[i], &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if (!walk || depth > 16)
+				continue;
+			if (is_maildir(names.v[i])) {
+				char *c = xasprintf("%s/cur", names.v[i]);
+				char *n = xasprintf("%s/new", names.v[i]);
+
+				add_dir(fs, c, 0, depth + 1, err);
+				add_dir(fs, n, 0, depth + 1, err);
+				free(c);
+				free(n);
+			} else {
+				add_dir(fs, names.v[i], 1, depth + 1, err);
+			}
+		} else if (S_ISREG(st.st_mode) && (!walk || is_mail_name(base))) {
+			strlist_push(&fs->files, names.v[i]);
+			fs->total += (size_t)st.st_size;
+		}
+	}
+	strlist_clear(&names);
+	return 0;
+}
+
+static struct files_source *files_new(size_t cap, int maildir)
+{
+	struct files_source *fs = xcalloc(1, sizeof(*fs));
+
+	fs->src.next = files_next;
+	fs->src.free = files_free;
+	fs->src.progress = files_progress;
+	fs->cap = cap;
+	fs->maildir = maildir;
+	return fs;
+}
+
+struct mail_source *source_open(const char *path, size_t cap, struct buf *err)
+{
+	struct stat st;
+	struct files_source *fs;
+
+	if (!strcmp(path, "-"))
+		return source_mbox_stream(stdin, "<stdin>", cap);
+	if (stat(path, &st) < 0) {
+		buf_addf(err, "cannot read '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		int maildir = is_maildir(path);
+
+		fs = files_new(cap, maildir);
+		if (maildir) {
+			char *c = xasprintf("%s/cur", path), *n = xasprintf("%s/new", path);
+			int r = add_dir(fs, c, 0, 0, err) | add_dir(fs, n, 0, 0, err);
+
+			free(c);
+			free(n);
+			if (r) {
+				files_free(&fs->src);
+				return NULL;
+			}
+		} else if (add_dir(fs, path, 1, 0, err)) {
+			files_free(&fs->src);
+			return NULL;
+		}
+		return &fs->src;
+	}
+	fs = files_new(cap, 0);
+	strlist_push(&fs->files, path);
+	fs->total = (size_t)st.st_size;
+	return &fs->src;
+}

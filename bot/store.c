@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* store: sqlite open, schema migrations, statement cache (see store.h). */
+#include "store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+
+/*
+ * Forward migrations: migrations[i] takes the schema from version i to
+ * i + 1.  Never edit a released step; append a new one.
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1: messages, series, versions, patches and their parts */
+	"CREATE TABLE messages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  message_id TEXT NOT NULL UNIQUE,"
+	"  synthetic_id INTEGER NOT NULL DEFAULT 0,"
+	"  in_reply_to TEXT,"
+	"  refs TEXT NOT NULL DEFAULT '',"      /* space-separated, oldest first */
+	"  subject TEXT NOT NULL DEFAULT '',"
+	"  from_name TEXT NOT NULL DEFAULT '',"
+	"  from_email TEXT NOT NULL DEFAULT '',"  /* lowercased */
+	"  to_addrs TEXT NOT NULL DEFAULT '',"    /* comma-separated */
+	"  cc_addrs TEXT NOT NULL DEFAULT '',"
+	"  date INTEGER NOT NULL DEFAULT 0,"
+	"  arrived INTEGER NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN"
+	"    ('patch', 'cover', 'reply', 'pull', 'other', 'rejected')),"
+	"  reject_reason TEXT,"
+	"  body TEXT,"
+	"  raw BLOB,"                           /* kept for rejected mail only */
+	"  pull_url TEXT, pull_ref TEXT,"
+	"  version_id INTEGER REFERENCES versions(id),"
+	"  source TEXT"
+	");"
+	"CREATE INDEX messages_version ON messages(version_id);"
+	"CREATE INDEX messages_kind ON messages(kind);"
+	"CREATE TABLE series ("
+	"  id INTEGER PRIMARY KEY,"
+	"  title TEXT NOT NULL,"
+	"  author_name TEXT NOT NULL DEFAULT '',"
+	"  author_email TEXT NOT NULL,"
+	"  change_id TEXT,"
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE INDEX series_change_id ON series(change_id);"
+	"CREATE TABLE versions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  series_id INTEGER NOT NULL REFERENCES series(id),"
+	"  version INTEGER NOT NULL,"           /* number within the series */
+	"  label INTEGER NOT NULL,"             /* as the subject said */
+	"  total INTEGER NOT NULL,"
+	"  rfc INTEGER NOT NULL DEFAULT 0,"
+	"  resend INTEGER NOT NULL DEFAULT 0,"
+	"  tags TEXT NOT NULL DEFAULT '',"
+	"  title TEXT NOT NULL,"
+	"  cover_id INTEGER REFERENCES messages(id),"
+	"  author_name TEXT NOT NULL DEFAULT '',"
+	"  author_email TEXT NOT NULL,"
+	"  date INTEGER NOT NULL,"              /* earliest message date */
+	"  complete INTEGER NOT NULL DEFAULT 0,"
+	"  state TEXT NOT NULL DEFAULT 'new'"
+	");"
+	"CREATE INDEX versions_series ON versions(series_id, version);"
+	"CREATE INDEX versions_group ON versions(author_email, label, total, date);"
+	"CREATE TABLE patches ("
+	"  id INTEGER PRIMARY KEY,"
+	"  message_id INTEGER NOT NULL UNIQUE REFERENCES messages(id),"
+	"  version_id INTEGER NOT NULL REFERENCES versions(id),"
+	"  n INTEGER NOT NULL,"
+	"  total INTEGER NOT NULL,"
+	"  title TEXT NOT NULL,"
+	"  changelog TEXT NOT NULL,"
+	"  diff TEXT NOT NULL"
+	");"
+	"CREATE INDEX patches_version ON patches(version_id, n);"
+	"CREATE TABLE patch_files ("
+	"  patch_id INTEGER NOT NULL REFERENCES patches(id),"
+	"  idx INTEGER NOT NULL,"
+	"  old_path TEXT, new_path TEXT,"
+	"  status TEXT NOT NULL,"
+	"  binary INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (patch_id, idx)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX patch_files_new ON patch_files(new_path);"
+	"CREATE INDEX patch_files_old ON patch_files(old_path);"
+	"CREATE TABLE hunks ("
+	"  patch_id INTEGER NOT NULL REFERENCES patches(id),"
+	"  file_idx INTEGER NOT NULL,"
+	"  idx INTEGER NOT NULL,"
+	"  old_start INTEGER NOT NULL, old_count INTEGER NOT NULL,"
+	"  new_start INTEGER NOT NULL, new_count INTEGER NOT NULL,"
+	"  func TEXT NOT NULL DEFAULT '',"
+	"  PRIMARY KEY (patch_id, file_idx, idx)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE trailers ("
+	"  id INTEGER PRIMARY KEY,"
+	"  patch_id INTEGER NOT NULL REFERENCES patches(id),"
+	"  source_id INTEGER NOT NULL REFERENCES messages(id),"
+	"  key TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  UNIQUE (patch_id, key, value)"
+	");"
+	/* Message-IDs a version is known by: its own messages' and (weak)
+	 * those they reply to that have not arrived yet, so that late
+	 * arrivals find it. */
+	"CREATE TABLE anchors ("
+	"  msgid TEXT PRIMARY KEY,"
+	"  version_id INTEGER NOT NULL REFERENCES versions(id),"
+	"  weak INTEGER NOT NULL DEFAULT 0"
+	") WITHOUT ROWID;"
+	/* Normalised titles of covers and patches, to link versions. */
+	"CREATE TABLE titles ("
+	"  author_email TEXT NOT NULL,"
+	"  norm_title TEXT NOT NULL,"
+	"  series_id INTEGER NOT NULL REFERENCES series(id),"
+	"  PRIMARY KEY (author_email, norm_title, series_id)"
+	") WITHOUT ROWID;",
+};
+#define NR_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int store_error(struct store *st, const char *what)
+{
+	return error("database '%s': %s: %s", st->path ? st->path : "?", what,
+		     st->db ? sqlite3_errmsg(st->db) : "not open");
+}
+
+static int exec(struct store *st, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		error("database '%s': %s", st->path, msg ? msg : "error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int store_schema_version(struct store *st)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT max(version) FROM schema_version");
+
+	return s ? (int)store_int(st, s, 0) : -1;
+}
+
+static int migrate(struct store *st, struct buf *err)
+{
+	int v;
+
+	if (exec(st, "CREATE TABLE IF NOT EXISTS schema_version ("
+		     " version INTEGER NOT NULL, applied INTEGER NOT NULL)"))
+		goto fail;
+	v = store_schema_version(st);
+	if (v < 0)
+		goto fail;
+	if (v > NR_MIGRATIONS) {
+		buf_addf(err, "database '%s' has schema version %d, newer than this patchbot knows (%d)",
+			 st->path, v, NR_MIGRATIONS);
+		return -1;
+	}
+	for (; v < NR_MIGRATIONS; v++) {
+		sqlite3_stmt *s;
+
+		if (store_begin(st) || exec(st, migrations[v]))
+			goto fail_tx;
+		s = store_stmt(st, "INSERT INTO schema_version VALUES (?, ?)");
+		if (!s)
+			goto fail_tx;
+		sqlite3_bind_int(s, 1, v + 1);
+		sqlite3_bind_int64(s, 2, now_seconds());
+		if (store_done(st, s) || store_commit(st))
+			goto fail_tx;
+		log_debug(LOG_DB, "schema migrated to version %d", v + 1);
+	}
+	return 0;
+fail_tx:
+	store_rollback(st);
+fail:
+	buf_addf(err, "cannot set up the schema of database '%s'", st->path);
+	return -1;
+}
+
+int store_open(struct store *st, const char *path, struct buf *err)
+{
+	memset(st, 0, sizeof(*st));
+	st->path = xstrdup(path);
+	if (sqlite3_open_v2(path, &st->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		buf_addf(err, "cannot open database '%s': %s", path,
+			 st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		store_close(st);
+		return -1;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	if (exec(st, "PRAGMA journal_mode = WAL") ||
+	    exec(st, "PRAGMA synchronous = NORMAL") ||
+	    exec(st, "PRAGMA foreign_keys = ON") || migrate(st, err)) {
+		if (!err->len)
+			buf_addf(err, "cannot set up database '%s'", path);
+		store_close(st);
+		return -1;
+	}
+	return 0;
+}
+
+void store_close(struct store *st)
+{
+	for (int i = 0; i < STORE_STMT_CACHE; i++)
+		sqlite3_finalize(st->cache[i].stmt);
+	if (st->db)
+		sqlite3_close(st->db);
+	free(st->path);
+	memset(st, 0, sizeof(*st));
+}
+
+int store_begin(struct store *st)
+{
+	if (exec(st, "BEGIN IMMEDIATE"))
+		return -1;
+	st->in_tx = 1;
+	return 0;
+}
+
+int store_commit(struct store *st)
+{
+	if (exec(st, "COMMIT"))
+		return -1;
+	st->in_tx = 0;
+	return 0;
+}
+
+void store_rollback(struct store *st)
+{
+	if (st->in_tx)
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->in_tx = 0;
+}
+
+sqlite3_stmt *store_stmt(struct store *st, const char *sql)
+{
+	size_t h = ((uintptr_t)sql >> 3) % STORE_STMT_CACHE;
+
+	for (int probe = 0; probe < STORE_STMT_CACHE; probe++) {
+		size_t i = (h + (size_t)probe) % STORE_STMT_CACHE;
+
+		if (st->cache[i].sql == sql) {
+			sqlite3_reset(st->cache[i].stmt);
+			sqlite3_clear_bindings(st->cache[i].stmt);
+			return st->cache[i].stmt;
+		}
+		if (!st->cache[i].sql) {
+			if (sqlite3_prepare_v3(st->db, sql, -1,
+					       SQLITE_PREPARE_PERSISTENT,
+					       &st->cache[i].stmt, NULL) != SQLITE_OK) {
+				store_error(st, "cannot prepare a statement");
+				log_debug(LOG_DB, "statement: %s", sql);
+				st->cache[i].stmt = NULL;
+				return NULL;
+			}
+			st->cache[i].sql = sql;
+			return st->cache[i].stmt;
+		}
+	}
+	error("database: statement cache is full");
+	return NULL;
+}
+
+int store_done(struct store *st, sqlite3_stmt *s)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE) {
+		store_error(st, "statement failed");
+		sqlite3_reset(s);
+		return -1;
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
+void store_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+int64_t store_int(struct store *st, sqlite3_stmt *s, int64_t def)
+{
+	int64_t v = def;
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		store_error(st, "query failed");
+	sqlite3_reset(s);
+	return v;
+}

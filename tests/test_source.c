@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_source: mbox splitting (mboxo, mboxrd), Maildir, folders, files. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "source.h"
+#include "testutil.h"
+#include "util.h"
+
+static char *tmpdir;
+
+static int setup(void **state)
+{
+	char tmpl[] = "/tmp/pbsrc.XXXXXX";
+
+	(void)state;
+	tmpdir = xstrdup(mkdtemp(tmpl));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
+
+	(void)state;
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(tmpdir);
+	return 0;
+}
+
+static char *write_file(const char *name, const char *content)
+{
+	char *path = xasprintf("%s/%s", tmpdir, name);
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(content, f);
+	fclose(f);
+	return path;
+}
+
+/* All messages of path, as one string with "\n=====\n" between them. */
+static char *read_all(const char *path, size_t cap, size_t *count)
+{
+	struct buf err = BUF_INIT(1024), out = BUF_INIT(BUF_NOLIMIT);
+	struct mail_source *src = source_open(path, cap, &err);
+	struct mail_item item;
+	int r;
+
+	assert_non_null(src);
+	*count = 0;
+	while ((r = src->next(src, &item, &err)) > 0) {
+		if ((*count)++)
+			buf_adds(&out, "=====\n");
+		buf_add(&out, item.raw, item.len);
+	}
+	assert_int_equal(r, 0);
+	src->free(src);
+	buf_release(&err);
+	return buf_detach(&out, NULL);
+}
+
+static void test_separator(void **state)
+{
+	(void)state;
+	assert_true(mbox_is_separator("From 1a2b3c Mon Sep 17 00:00:00 2001", 36));
+	assert_true(mbox_is_separator("From user@example.org Thu Jan  1 00:00:00 2015",
+				      strlen("From user@example.org Thu Jan  1 00:00:00 2015")));
+	assert_true(mbox_is_separator("From MAILER-DAEMON Fri Jul  8 12:08:34 2011",
+				      strlen("From MAILER-DAEMON Fri Jul  8 12:08:34 2011")));
+	assert_false(mbox_is_separator("From hereon, the frobnicator is off.",
+				       strlen("From hereon, the frobnicator is off.")));
+	assert_false(mbox_is_separator("From: someone", 13));
+	assert_false(mbox_is_separator("From ", 5));
+}
+
+/* git format-patch output is unescaped mboxo: a body line "From hereon"
+ * after a blank line must not split the message. */
+static void test_format_patch_mbox(void **state)
+{
+	char *path = write_file("fp.mbox",
+		"From 1111111111111111111111111111111111111111 Mon Sep 17 00:00:00 2001\n"
+		"From: A <a@x>\nSubject: [PATCH 1/2] one\n\n"
+		"First paragraph.\n\nFrom hereon, the widget is frobbed at 10:00 in 2024.\n"
+		"---\n f | 1 +\n\n"
+		"From 2222222222222222222222222222222222222222 Mon Sep 17 00:00:00 2001\n"
+		"From: A <a@x>\nSubject: [PATCH 2/2] two\n\nbody two\n");
+	size_t n;
+	char *all = read_all(path, 1 << 20, &n);
+
+	(void)state;
+	assert_int_equal(n, 2);
+	assert_non_null(strstr(all, "From hereon, the widget"));
+	assert_non_null(strstr(all, " f | 1 +\n=====\nFrom: A"));
+	free(all);
+	free(path);
+}
+
+static void test_mboxrd_unescape(void **state)
+{
+	char *path = write_file("rd.mbox",
+		"From a@x Thu Jan  1 00:00:00 2015\nSubject: one\n\n>From the start\n"
+		">>From deeper\n> quoted From stays\n\n"
+		"From a@x Thu Jan  1 00:00:01 2015\r\nSubject: two\r\n\r\nbody\r\n");
+	size_t n;
+	char *all = read_all(path, 1 << 20, &n);
+
+	(void)state;
+	assert_int_equal(n, 2);
+	assert_string_equal(all,
+		"Subject: one\n\nFrom the start\n>From deeper\n> quoted From stays\n"
+		"=====\nSubject: two\r\n\r\nbody\r\n");
+	free(all);
+	free(path);
+}
+
+static void test_single_file_and_cap(void **state)
+{
+	char *path = write_file("one.eml", "Subject: x\n\nFrom the body, no split\n\n"
+					   "From a@x Thu Jan  1 00:00:00 2015\nstill one\n");
+	struct buf err = BUF_INIT(1024);
+	struct mail_source *src;
+	struct mail_item item;
+	size_t n;
+	char *all = read_all(path, 1 << 20, &n);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(all, "still one"));
+	free(all);
+	/* over the cap: cut, and full_size tells the real length */
+	src = source_open(path, 10, &err);
+	assert_non_null(src);
+	assert_int_equal(src->next(src, &item, &err), 1);
+	assert_int_equal(item.len, 10);
+	assert_true(item.full_size > 10);
+	src->free(src);
+	buf_release(&err);
+	free(path);
+}
+
+static void test_maildir_and_folder(void **state)
+{
+	char *walk = xasprintf("%s/walk", tmpdir);
+	char *md = xasprintf("%s/Maildir", walk), *p;
+	size_t n;
+	char *all;
+
+	(void)state;
+	p = xasprintf("%s/cur", md);
+	assert_int_equal(mkdir(walk, 0755), 0);
+	assert_int_equal(mkdir(md, 0755), 0);
+	assert_int_equal(mkdir(p, 0755), 0);
+	free(p);
+	p = xasprintf("%s/new", md);
+	assert_int_equal(mkdir(p, 0755), 0);
+	free(p);
+	free(write_file("walk/Maildir/cur/1.host:2,S", "Subject: a\n\nA\n"));
+	free(write_file("walk/Maildir/new/2.host", "Subject: b\n\nB\n"));
+	free(write_file("walk/Maildir/new/.hidden", "Subject: no\n\n"));
+	all = read_all(md, 1 << 20, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(all, "Subject: a\n\nA\n=====\nSubject: b\n\nB\n");
+	free(all);
+	/* a plain folder is walked, Maildirs inside it included */
+	free(write_file("walk/x.mbox", "From a@x Thu Jan  1 00:00:00 2015\nSubject: c\n\nC\n"));
+	free(write_file("walk/notes.md", "not mail\n"));
+	all = read_all(walk, 1 << 20, &n);
+	assert_int_equal(n, 3);
+	assert_null(strstr(all, "not mail"));
+	free(all);
+	free(md);
+	free(walk);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_separator),
+		cmocka_unit_test(test_format_patch_mbox),
+		cmocka_unit_test(test_mboxrd_unescape),
+		cmocka_unit_test(test_single_file_and_cap),
+		cmocka_unit_test(test_maildir_and_folder),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
