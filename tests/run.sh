@@ -1,0 +1,37 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The README's test command: build and run the whole test suite twice, as
+# built normally and with AddressSanitizer + UndefinedBehaviorSanitizer.
+set -eu
+cd "$(dirname "$0")/.."
+./autogen.sh >/dev/null 2>&1
+status=0
+passed=0
+failed=0
+for variant in plain sanitizers; do
+	dir=build-test-$variant
+	rm -rf "$dir"
+	mkdir "$dir"
+	flags=
+	[ "$variant" = sanitizers ] && flags=--enable-sanitizers
+	echo "== $variant build"
+	(cd "$dir" && ../configure -q $flags && make -j"$(nproc)" >/dev/null)
+	if ! (cd "$dir" && make -j"$(nproc)" check); then
+		status=1
+		for log in "$dir"/tests/*.log; do
+			echo "---- $log"
+			tail -n 60 "$log"
+		done
+	fi
+	# count the test cases (cmocka's and the shell tests') in every log
+	counts=$(cat "$dir"/tests/*.log | awk '
+		/^\[  PASSED  \] [0-9]+ test/ { p += $4 }
+		/^\[  FAILED  \] [0-9]+ test/ { f += $4 }
+		/^[0-9]+ passed, [0-9]+ failed$/ { p += $1; f += $3 }
+		END { print p + 0, f + 0 }')
+	passed=$((passed + ${counts% *}))
+	failed=$((failed + ${counts#* }))
+done
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] || status=1
+exit $status
