@@ -1021,6 +1021,8 @@ static void add_codepoint(struct buf *out, unsigned long cp)
 {
 	char u[4];
 
+	if (cp == '\r')
+		return; /* CRLF normalisation already happened */
 	if (!cp || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
 		buf_adds(out, replacement_char);
 	} else if (cp < 0x80) {
