@@ -225,6 +225,34 @@ static char *decode_value(const char *raw)
 	return detach_trimmed(&b);
 }
 
+/*
+ * RFC 2047 words mean something only in unstructured text and in display
+ * names.  Decoding them in structured fields would let a sender smuggle
+ * syntax in: an envelope address "=?utf-8?q?x=3B_dkim=3Dpass...?=@evil.org"
+ * copied by our server into Authentication-Results would decode into a
+ * forged "dkim=pass" result.  So every other field keeps its raw text.
+ */
+static int is_text_field(const char *name)
+{
+	static const char *const text_fields[] = {
+		"Subject", "Comments", "Keywords", "From", "To", "Cc",
+		"Reply-To", "Sender", "Thread-Topic", "Summary", NULL,
+	};
+
+	for (int i = 0; text_fields[i]; i++)
+		if (!strcasecmp(name, text_fields[i]))
+			return 1;
+	return 0;
+}
+
+static char *raw_value(const char *raw)
+{
+	struct buf b = BUF_INIT(BUF_NOLIMIT);
+
+	add_text(&b, raw, strlen(raw), TEXT_HEADER);
+	return detach_trimmed(&b);
+}
+
 /* Usable as a Message-ID: non-empty, printable, fits in a header line. */
 static int msgid_usable(const char *id, size_t n)
 {
@@ -469,7 +497,7 @@ static void parse_headers(struct mail *m, struct mailimf_fields *hf)
 		raw = of->fld_value ? of->fld_value : "";
 		h = &m->headers[m->nr_headers++];
 		h->name = clean_dup(name);
-		h->value = decode_value(raw);
+		h->value = is_text_field(name) ? decode_value(raw) : raw_value(raw);
 
 		if (!strcasecmp(name, "Subject")) {
 			if (!m->subject)
