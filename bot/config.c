@@ -83,6 +83,12 @@ static const struct key keys[] = {
 	  "queue commands need DKIM/DMARC pass (false: the server vouches for From)" },
 	{ "series.window", K_SECONDS, OFF(series_window), "3600",
 	  "seconds within which patches without references group by author" },
+	{ "commands.prefix", K_STRING, OFF(command_prefix), "#patchbot",
+	  "the word before a command in mail the bot sees through the list" },
+	{ "limits.repliesPerSender", K_UINT, OFF(replies_per_sender), "20",
+	  "replies to one address per hour; more are suppressed and logged" },
+	{ "limits.repliesPerHour", K_UINT, OFF(replies_per_hour), "200",
+	  "replies per hour in all" },
 };
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -394,6 +400,9 @@ size_t config_check(struct config *c)
 			problem(c, true, "bad value for 'bot.templates': '%s' is not a folder",
 				c->bot_templates);
 	}
+	if (!c->command_prefix || !*c->command_prefix ||
+	    strpbrk(c->command_prefix, " \t\r\n"))
+		problem(c, true, "bad value for 'commands.prefix': it must be one word");
 	check_tree(c);
 	return c->problems.nr;
 }

@@ -48,6 +48,10 @@ struct config {
 
 	int64_t series_window; /* seconds: grouping without references */
 
+	char *command_prefix;          /* "#patchbot" */
+	unsigned replies_per_sender;   /* per hour */
+	unsigned replies_per_hour;     /* in all */
+
 	/* Problems found while reading: unknown keys, bad values. */
 	struct strlist problems;
 	/* How many problems are errors (bad values) rather than warnings. */

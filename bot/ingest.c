@@ -36,6 +36,7 @@ void ingest_init(struct ingest *in, struct store *st, const struct config *cfg)
 	in->limits = (struct mail_limits)MAIL_LIMITS_DEFAULT;
 	in->window = 3600;
 	in->batch = 1;
+	in->cfg = cfg;
 	if (cfg) {
 		in->limits.max_size = cfg->max_message_size;
 		in->limits.max_depth = cfg->max_mime_depth;
@@ -338,15 +339,14 @@ static int store_cover(struct ingest *in, struct parsed *p, int64_t row)
  * patch it answers, or to every patch of the version when it answers the
  * cover letter.
  */
-static int store_reply(struct ingest *in, struct parsed *p, int64_t row)
+static int store_reply(struct ingest *in, struct parsed *p, int64_t row,
+		       int64_t version)
 {
 	struct trailer_list tl = { 0 };
-	int64_t version, parent;
+	int64_t parent;
 	sqlite3_stmt *s;
 	int r = 0;
 
-	if (series_find_thread(in->st, p->ancestors, p->nr_ancestors, &version, &parent))
-		return -1;
 	if (!version)
 		return 0;
 	if (set_message_version(in, row, version))
@@ -453,7 +453,7 @@ static int ingest_locked(struct ingest *in, const struct mail_item *item)
 {
 	struct buf err = BUF_INIT(1024);
 	struct parsed p;
-	int64_t row;
+	int64_t row, thread = 0, unused;
 	int r;
 
 	memset(&p, 0, sizeof(p));
@@ -494,14 +494,19 @@ static int ingest_locked(struct ingest *in, const struct mail_item *item)
 		in->stats.covers++;
 		break;
 	case KIND_REPLY:
-		r = store_reply(in, &p, row);
-		in->stats.replies++;
-		break;
-	case KIND_PULL:
-		r = 0;
+	case KIND_OTHER:
+		/* replies and direct mail may carry commands for the thread */
+		r = series_find_thread(in->st, p.ancestors, p.nr_ancestors, &thread, &unused);
+		if (!r && p.kind == KIND_REPLY)
+			r = store_reply(in, &p, row, thread);
+		if (!r)
+			r = dispatch_mail(in->st, in->cfg, &p.m, row, thread, &in->commands);
+		if (p.kind == KIND_REPLY)
+			in->stats.replies++;
+		else
+			in->stats.other++;
 		break;
 	default:
-		in->stats.other++;
 		r = 0;
 		break;
 	}

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "dispatch.h"
 #include "mail.h"
 #include "source.h"
 #include "store.h"
@@ -34,11 +35,13 @@ struct ingest_stats {
 
 struct ingest {
 	struct store *st;
+	const struct config *cfg; /* NULL: defaults, and no commands */
 	struct mail_limits limits;
 	int64_t window;
 	size_t batch;      /* messages per transaction */
 	size_t in_batch;
 	struct ingest_stats stats;
+	struct dispatch_stats commands;
 };
 
 void ingest_init(struct ingest *in, struct store *st, const struct config *cfg);

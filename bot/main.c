@@ -15,6 +15,7 @@
 #include "config.h"
 #include "ingest.h"
 #include "log.h"
+#include "outbox.h"
 #include "show.h"
 #include "source.h"
 #include "store.h"
@@ -99,12 +100,16 @@ static int open_store(struct ctx *c, struct store *st)
 
 /* ---- ingest ---------------------------------------------------------- */
 
-static void print_summary(const struct ingest_stats *s)
+static void print_summary(const struct ingest_stats *s,
+			  const struct dispatch_stats *d)
 {
 	printf("read %zu, new %zu, duplicate %zu\n", s->read, s->added, s->duplicate);
 	printf("patches %zu, cover letters %zu, replies %zu, pull requests %zu, "
 	       "other %zu, rejected %zu\n",
 	       s->patches, s->covers, s->replies, s->pulls, s->other, s->rejected);
+	if (d->commands || d->ignored || d->suppressed)
+		printf("commands %zu, replies queued %zu, not answered %zu\n",
+		       d->commands, d->replies, d->ignored + d->suppressed);
 	for (size_t i = 0; i < s->reasons.nr; i++)
 		printf("rejected %s\n", s->reasons.v[i]);
 }
@@ -176,7 +181,7 @@ static int cmd_ingest(struct ctx *c, int argc, char **argv)
 		buf_release(&err);
 	}
 	if (!quiet)
-		print_summary(&in.stats);
+		print_summary(&in.stats, &in.commands);
 	ingest_release(&in);
 	store_close(&st);
 	return failed;
@@ -221,6 +226,57 @@ static int cmd_series(struct ctx *c, int argc, char **argv)
 		if (r > 0)
 			error("no series '%s': not a series number or a Message-ID in one", which);
 		r = r ? 1 : 0;
+	}
+	store_close(&st);
+	return r;
+}
+
+/* ---- outbox --------------------------------------------------------- */
+
+static int cmd_outbox(struct ctx *c, int argc, char **argv)
+{
+	const struct subcommand *sc = find_subcommand("outbox");
+	bool json = false;
+	const char *what = NULL, *dir = NULL;
+	struct store st;
+	int r = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return usage_error(sc, "unknown option '%s'", argv[i]);
+		else if (!what)
+			what = argv[i];
+		else if (!dir)
+			dir = argv[i];
+		else
+			return usage_error(sc, "too many arguments at '%s'", argv[i]);
+	}
+	if (!what)
+		what = "list";
+	if (!strcmp(what, "list") && dir)
+		return usage_error(sc, "'outbox list' takes no argument '%s'", dir);
+	if (!strcmp(what, "dump") && !dir)
+		return usage_error(sc, "%s", "'outbox dump' needs a folder");
+	if (strcmp(what, "list") && strcmp(what, "dump"))
+		return usage_error(sc, "unknown outbox command '%s'", what);
+	if (load_config(c) || open_store(c, &st))
+		return 1;
+	if (!strcmp(what, "list")) {
+		r = outbox_list(&st, stdout, json) ? 1 : 0;
+	} else {
+		struct buf err = BUF_INIT(4096);
+		size_t n;
+
+		if (outbox_dump(&st, dir, &n, &err)) {
+			if (err.len)
+				error("%s", err.s);
+			r = 1;
+		} else {
+			printf("%zu mail(s) written to %s\n", n, dir);
+		}
+		buf_release(&err);
 	}
 	store_close(&st);
 	return r;
@@ -273,6 +329,12 @@ static const struct subcommand subcommands[] = {
 	  "'series show' takes a series number or the Message-ID of any of its mails\n"
 	  "and prints every version (newest first) with its patches, files, hunk\n"
 	  "functions and trailers.\n\n"
+	  "  --json   machine-readable output" },
+	{ "outbox", cmd_outbox, "patchbot outbox list [--json] | outbox dump DIR",
+	  "show the mail waiting to be sent, or write it out as .eml files",
+	  "'outbox list' prints each mail patchbot has written (transcripts,\n"
+	  "notices) with its state, recipients and subject.  'outbox dump DIR'\n"
+	  "writes each pending mail to DIR/ID.eml.\n\n"
 	  "  --json   machine-readable output" },
 	{ "check", cmd_check, "patchbot check",
 	  "validate the configuration",

@@ -120,6 +120,57 @@ static const char *const migrations[] = {
 	"  series_id INTEGER NOT NULL REFERENCES series(id),"
 	"  PRIMARY KEY (author_email, norm_title, series_id)"
 	") WITHOUT ROWID;",
+
+	/* 1 -> 2: replies waiting to be sent, and the commands mail gave */
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  message_id TEXT NOT NULL UNIQUE,"
+	"  kind TEXT NOT NULL,"                 /* transcript, notice, ... */
+	"  cause_id INTEGER REFERENCES messages(id),"
+	"  envelope_from TEXT NOT NULL,"
+	"  recipients TEXT NOT NULL,"           /* space-separated */
+	"  subject TEXT NOT NULL DEFAULT '',"
+	"  raw BLOB NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (state IN ('pending', 'sent', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  sent_at INTEGER"
+	");"
+	"CREATE INDEX outbox_state ON outbox(state, next_attempt);"
+	"CREATE INDEX outbox_recent ON outbox(created);"
+	"CREATE TABLE commands ("
+	"  id INTEGER PRIMARY KEY,"
+	"  message_id INTEGER NOT NULL REFERENCES messages(id),"
+	"  idx INTEGER NOT NULL,"
+	"  sender TEXT NOT NULL,"
+	"  line TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"               /* ok, error, deferred */
+	"  detail TEXT NOT NULL DEFAULT '',"
+	"  version_id INTEGER REFERENCES versions(id),"
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE INDEX commands_message ON commands(message_id);"
+	/* replies not sent because of a rate limit or a loop rule */
+	"CREATE TABLE suppressed ("
+	"  id INTEGER PRIMARY KEY,"
+	"  message_id INTEGER NOT NULL REFERENCES messages(id),"
+	"  reason TEXT NOT NULL,"
+	"  created INTEGER NOT NULL"
+	");",
+
+	/*
+	 * 2 -> 3: indexes that keep ingest linear at archive scale.  A review
+	 * of a cover letter finds the version by cover_id, and moving a
+	 * version to another series rewrites titles by series_id (and the
+	 * foreign key check on deleting a series searches it); without these
+	 * each was a full table scan per message.
+	 */
+	"CREATE INDEX versions_cover ON versions(cover_id);"
+	"CREATE INDEX titles_series ON titles(series_id);",
 };
 #define NR_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

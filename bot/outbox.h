@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * outbox: mail patchbot has written and not yet sent, in sqlite.  A reply
+ * is added in the same transaction as the message that caused it, under a
+ * Message-ID derived from that message, so a retry can never produce two.
+ * The SMTP sender (live-mail issue) delivers the rows; until then
+ * `patchbot outbox list` and `outbox dump DIR` show them.
+ */
+#ifndef PATCHBOT_OUTBOX_H
+#define PATCHBOT_OUTBOX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "store.h"
+#include "util.h"
+
+struct outbox_mail {
+	const char *kind;          /* "transcript", "notice", ... */
+	int64_t cause_id;          /* messages.id of the mail it answers */
+	const char *message_id;    /* without <> */
+	const char *envelope_from;
+	const struct strlist *rcpts;
+	const char *subject;       /* for listings */
+	const char *raw;           /* the whole mail, LF line ends */
+	size_t len;
+};
+
+/* 1 added, 0 already there (same Message-ID), -1 database error. */
+int outbox_add(struct store *st, const struct outbox_mail *om);
+/* Rows added since `since` for recipient (or all when NULL). */
+int64_t outbox_count_since(struct store *st, const char *recipient,
+			   int64_t since);
+int outbox_list(struct store *st, FILE *out, bool json);
+/* Write each pending mail to DIR/<id>.eml; *count says how many. */
+int outbox_dump(struct store *st, const char *dir, size_t *count,
+		struct buf *err);
+
+#endif
