@@ -371,6 +371,36 @@ static void test_one_reply_per_mail(void **state)
 	config_release(&cfg);
 }
 
+/* Ordinary review mail and the corpora, through the pipeline: no commands. */
+static void test_no_commands_in_reviews(void **state)
+{
+	static const char *const dirs[] = { "patchwork/mail", "patchwork/series",
+					    "patchwork/fuzz" };
+	struct store st;
+	struct ingest in;
+	struct config cfg;
+	char *reviews = srcpath("tests/data/reviews");
+
+	(void)state;
+	load_config(&cfg);
+	test_store_open(&st);
+	ingest_init(&in, &st, &cfg);
+	test_ingest_path(&in, reviews);
+	assert_true(in.stats.read >= 15);
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char *p = corpus_path(dirs[i]);
+
+		test_ingest_path(&in, p);
+		free(p);
+	}
+	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM commands"), 0);
+	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM outbox"), 0);
+	ingest_release(&in);
+	store_close(&st);
+	config_release(&cfg);
+	free(reviews);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -379,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_roles_and_auth),
 		cmocka_unit_test(test_rate_limits),
 		cmocka_unit_test(test_one_reply_per_mail),
+		cmocka_unit_test(test_no_commands_in_reviews),
 	};
 
 	git_libgit2_init();
