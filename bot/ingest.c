@@ -145,15 +145,16 @@ static char *join_addresses(const struct mail_address *a, size_t nr)
 	return buf_detach(&b, NULL);
 }
 
+/* Store the message, already placed in version (0: in none). */
 static int64_t insert_message(struct ingest *in, const struct parsed *p,
-			      const char *where)
+			      const char *where, int64_t version)
 {
 	const struct mail *m = &p->m;
 	sqlite3_stmt *s = store_stmt(in->st,
 		"INSERT INTO messages (message_id, synthetic_id, in_reply_to, refs,"
 		" subject, from_name, from_email, to_addrs, cc_addrs, date, arrived,"
-		" size, kind, body, pull_url, pull_ref, source)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+		" size, kind, body, pull_url, pull_ref, source, version_id)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	struct buf refs = BUF_INIT(BUF_NOLIMIT);
 	char *to, *cc;
 	int r;
@@ -184,23 +185,13 @@ static int64_t insert_message(struct ingest *in, const struct parsed *p,
 	store_bind_text(s, 15, p->pull_url);
 	store_bind_text(s, 16, p->pull_ref);
 	store_bind_text(s, 17, where);
+	if (version)
+		sqlite3_bind_int64(s, 18, version);
 	r = store_done(in->st, s);
 	buf_release(&refs);
 	free(to);
 	free(cc);
 	return r ? -1 : sqlite3_last_insert_rowid(in->st->db);
-}
-
-static int set_message_version(struct ingest *in, int64_t row, int64_t version)
-{
-	sqlite3_stmt *s = store_stmt(in->st,
-		"UPDATE messages SET version_id = ? WHERE id = ?");
-
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, version);
-	sqlite3_bind_int64(s, 2, row);
-	return store_done(in->st, s);
 }
 
 static int insert_trailer(struct ingest *in, int64_t patch, int64_t source,
@@ -278,20 +269,18 @@ static struct placement placement_of(const struct ingest *in,
 	};
 }
 
-static int store_patch(struct ingest *in, struct parsed *p, int64_t row)
+static int store_patch(struct ingest *in, struct parsed *p, int64_t row,
+		       int64_t version)
 {
-	struct placement pl = placement_of(in, p, row);
 	struct trailer_list tl = { 0 };
 	struct diff d = { 0 };
-	int64_t version, patch;
+	int64_t patch;
 	char *changelog;
 	const char *body = p->m.body;
 	size_t clen = p->patch_text == body ? p->split.changelog_len : p->m.body_len;
 	sqlite3_stmt *s;
 	int n = p->si.n ? p->si.n : 1, r = -1;
 
-	if (series_place(in->st, &pl, &version) || set_message_version(in, row, version))
-		return -1;
 	changelog = str_trim_dup(body, clen);
 	s = store_stmt(in->st,
 		"INSERT INTO patches (message_id, version_id, n, total, title, changelog, diff)"
@@ -324,12 +313,9 @@ out:
 	return r;
 }
 
-static int store_cover(struct ingest *in, struct parsed *p, int64_t row)
+static int store_cover(struct ingest *in, int64_t row, int64_t version)
 {
-	struct placement pl = placement_of(in, p, row);
-	int64_t version;
-
-	if (series_place(in->st, &pl, &version) || set_message_version(in, row, version))
+	if (series_set_cover(in->st, version, row))
 		return -1;
 	return series_refresh(in->st, version, 0, NULL);
 }
@@ -349,8 +335,6 @@ static int store_reply(struct ingest *in, struct parsed *p, int64_t row,
 
 	if (!version)
 		return 0;
-	if (set_message_version(in, row, version))
-		return -1;
 	trailers_from_reply(p->m.body, &tl);
 	if (!tl.nr)
 		goto out;
@@ -453,7 +437,7 @@ static int ingest_locked(struct ingest *in, const struct mail_item *item)
 {
 	struct buf err = BUF_INIT(1024);
 	struct parsed p;
-	int64_t row, thread = 0, unused;
+	int64_t row, thread = 0, version = 0, unused;
 	int r;
 
 	memset(&p, 0, sizeof(p));
@@ -479,25 +463,38 @@ static int ingest_locked(struct ingest *in, const struct mail_item *item)
 		return KIND_DUPLICATE;
 	}
 	classify(&p);
-	row = insert_message(in, &p, item->where);
+	/*
+	 * Place the message before storing it, so that its row is written
+	 * once: setting version_id afterwards rewrote the whole row, body
+	 * and all.
+	 */
+	if (p.kind == KIND_PATCH || p.kind == KIND_COVER) {
+		struct placement pl = placement_of(in, &p, 0);
+
+		r = series_place(in->st, &pl, &version);
+	} else if (p.kind == KIND_REPLY || p.kind == KIND_OTHER) {
+		r = series_find_thread(in->st, p.ancestors, p.nr_ancestors, &thread, &unused);
+		if (p.kind == KIND_REPLY)
+			version = thread;
+	}
+	row = r ? -1 : insert_message(in, &p, item->where, version);
 	if (row < 0) {
 		parsed_release(&p);
 		return -1;
 	}
 	switch (p.kind) {
 	case KIND_PATCH:
-		r = store_patch(in, &p, row);
+		r = store_patch(in, &p, row, version);
 		in->stats.patches++;
 		break;
 	case KIND_COVER:
-		r = store_cover(in, &p, row);
+		r = store_cover(in, row, version);
 		in->stats.covers++;
 		break;
 	case KIND_REPLY:
 	case KIND_OTHER:
 		/* replies and direct mail may carry commands for the thread */
-		r = series_find_thread(in->st, p.ancestors, p.nr_ancestors, &thread, &unused);
-		if (!r && p.kind == KIND_REPLY)
+		if (p.kind == KIND_REPLY)
 			r = store_reply(in, &p, row, thread);
 		if (!r)
 			r = dispatch_mail(in->st, in->cfg, &p.m, row, thread, &in->commands);
@@ -521,30 +518,21 @@ static int ingest_locked(struct ingest *in, const struct mail_item *item)
 	return r;
 }
 
-static int exec_sql(struct ingest *in, const char *sql)
-{
-	if (sqlite3_exec(in->st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return store_error(in->st, sql);
-	return 0;
-}
-
 int ingest_message(struct ingest *in, const struct mail_item *item,
 		   enum msg_kind *kind)
 {
 	int r;
 
+	/*
+	 * No savepoint per message: a failure rolls the whole batch back
+	 * anyway, and a savepoint made sqlite copy every page a message
+	 * touched into its sub-journal.
+	 */
 	if (!in->in_batch && store_begin(in->st))
 		return -1;
-	if (exec_sql(in, "SAVEPOINT msg"))
-		goto fail;
 	in->stats.read++;
 	r = ingest_locked(in, item);
-	if (r < 0) {
-		exec_sql(in, "ROLLBACK TO msg");
-		exec_sql(in, "RELEASE msg");
-		goto fail;
-	}
-	if (exec_sql(in, "RELEASE msg"))
+	if (r < 0)
 		goto fail;
 	if (kind)
 		*kind = (enum msg_kind)r;
@@ -563,7 +551,8 @@ int ingest_flush(struct ingest *in)
 	if (!in->in_batch)
 		return 0;
 	in->in_batch = 0;
-	if (store_commit(in->st)) {
+	if ((in->before_commit && in->before_commit(in->st, in->commit_payload)) ||
+	    store_commit(in->st)) {
 		store_rollback(in->st);
 		return -1;
 	}

@@ -447,10 +447,14 @@ int series_place(struct store *st, const struct placement *p,
 		if (add_anchor(st, unknown[i], join, 1))
 			return -1;
 	if (p->cover) {
-		s = store_stmt(st, "UPDATE versions SET cover_id = ?, title = ? WHERE id = ?");
+		/* without its row yet, series_set_cover() names the cover later */
+		s = p->msg_row ?
+			store_stmt(st, "UPDATE versions SET cover_id = ?1, title = ?2 WHERE id = ?3") :
+			store_stmt(st, "UPDATE versions SET title = ?2 WHERE id = ?3");
 		if (!s)
 			return -1;
-		sqlite3_bind_int64(s, 1, p->msg_row);
+		if (p->msg_row)
+			sqlite3_bind_int64(s, 1, p->msg_row);
 		store_bind_text(s, 2, p->si->title);
 		sqlite3_bind_int64(s, 3, join);
 		if (store_done(st, s))
@@ -477,6 +481,17 @@ int series_place(struct store *st, const struct placement *p,
 	if (store_done(st, s) || load_version(st, join, &v))
 		return -1;
 	return add_title(st, p->author_email, p->si->normalized, v.series_id);
+}
+
+int series_set_cover(struct store *st, int64_t version_id, int64_t msg_row)
+{
+	sqlite3_stmt *s = store_stmt(st, "UPDATE versions SET cover_id = ? WHERE id = ?");
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, msg_row);
+	sqlite3_bind_int64(s, 2, version_id);
+	return store_done(st, s);
 }
 
 int series_refresh(struct store *st, int64_t version_id, int n,

@@ -20,7 +20,7 @@
 #include "subject.h"
 
 struct placement {
-	int64_t msg_row;          /* messages.id of the new message */
+	int64_t msg_row;          /* messages.id of the new message, or 0 */
 	const char *message_id;
 	const char *const *ancestors; /* nearest first */
 	size_t nr_ancestors;
@@ -39,6 +39,12 @@ struct placement {
  */
 int series_place(struct store *st, const struct placement *p,
 		 int64_t *version_id);
+
+/*
+ * Name msg_row the cover letter of version_id: for a cover placed before
+ * its message was stored (placement.msg_row 0).
+ */
+int series_set_cover(struct store *st, int64_t version_id, int64_t msg_row);
 
 /* After a patch was stored: recompute title, completeness, series title. */
 int series_refresh(struct store *st, int64_t version_id, int n,

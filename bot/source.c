@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* source: mbox, Maildir, folders, files and stdin as mail sources. */
+/*
+ * source: mbox, Maildir, folders, files, stdin and public-inbox v2 git
+ * archives as mail sources.
+ */
 #include "source.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <git2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -368,6 +373,219 @@ static struct files_source *files_new(size_t cap, int maildir)
 	return fs;
 }
 
+/* ---- public-inbox v2: git epochs holding one message each commit ------ */
+
+/*
+ * A public-inbox v2 inbox keeps its mail in git repositories ("epochs",
+ * git/0.git, git/1.git, ...).  Each commit adds one message as the blob
+ * "m" at the top of its tree; a commit without "m" (a deletion, which
+ * writes "d") is skipped.  Messages come oldest first, epoch by epoch.
+ */
+struct pi_source {
+	struct mail_source src;
+	struct strlist epochs;
+	size_t next_epoch;
+	size_t cap;
+	git_repository *repo;
+	git_revwalk *walk;
+	git_blob *blob;   /* the current message, owned until next() */
+	const char *epoch;
+	char *where;
+	size_t read;
+};
+
+static const char *git_err(void)
+{
+	const git_error *e = git_error_last();
+
+	return e && e->message ? e->message : "unknown libgit2 error";
+}
+
+static void pi_close_epoch(struct pi_source *ps)
+{
+	git_revwalk_free(ps->walk);
+	git_repository_free(ps->repo);
+	ps->walk = NULL;
+	ps->repo = NULL;
+}
+
+/* Walk from HEAD (else refs/heads/master), parents before children. */
+static int pi_open_epoch(struct pi_source *ps, const char *path, struct buf *err)
+{
+	if (git_repository_open_ext(&ps->repo, path,
+				    GIT_REPOSITORY_OPEN_NO_SEARCH |
+				    GIT_REPOSITORY_OPEN_BARE, NULL) ||
+	    git_revwalk_new(&ps->walk, ps->repo) ||
+	    git_revwalk_sorting(ps->walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE)) {
+		buf_addf(err, "cannot read public-inbox epoch '%s': %s", path, git_err());
+		pi_close_epoch(ps);
+		return -1;
+	}
+	if (git_revwalk_push_head(ps->walk) &&
+	    git_revwalk_push_ref(ps->walk, "refs/heads/master")) {
+		/* an epoch with no commits yet holds no mail */
+		pi_close_epoch(ps);
+		return 0;
+	}
+	ps->epoch = path;
+	return 0;
+}
+
+/* The blob name ("m" or "d") of commit id, or NULL when none (or on error). */
+static git_blob *pi_blob(git_repository *repo, const git_oid *id, const char *name)
+{
+	git_commit *commit = NULL;
+	git_tree *tree = NULL;
+	git_blob *blob = NULL;
+	const git_tree_entry *m;
+
+	if (git_commit_lookup(&commit, repo, id) || git_commit_tree(&tree, commit))
+		goto out;
+	m = git_tree_entry_byname(tree, name);
+	if (m && git_tree_entry_type(m) == GIT_OBJECT_BLOB)
+		git_blob_lookup(&blob, repo, git_tree_entry_id(m));
+out:
+	git_tree_free(tree);
+	git_commit_free(commit);
+	return blob;
+}
+
+static int pi_next(struct mail_source *src, struct mail_item *item,
+		   struct buf *err)
+{
+	struct pi_source *ps = (struct pi_source *)src;
+	git_oid id;
+
+	git_blob_free(ps->blob);
+	ps->blob = NULL;
+	for (;;) {
+		int r;
+
+		if (!ps->walk) {
+			if (ps->next_epoch >= ps->epochs.nr)
+				return 0;
+			if (pi_open_epoch(ps, ps->epochs.v[ps->next_epoch++], err))
+				return -1;
+			continue;
+		}
+		r = git_revwalk_next(&id, ps->walk);
+		if (r == GIT_ITEROVER) {
+			pi_close_epoch(ps);
+			continue;
+		}
+		if (r) {
+			buf_addf(err, "cannot walk public-inbox epoch '%s': %s",
+				 ps->epoch, git_err());
+			return -1;
+		}
+		ps->blob = pi_blob(ps->repo, &id, "m");
+		if (ps->blob)
+			break;
+	}
+	{
+		size_t size = (size_t)git_blob_rawsize(ps->blob);
+		char hex[GIT_OID_HEXSZ + 1];
+
+		git_oid_tostr(hex, sizeof(hex), &id);
+		free(ps->where);
+		ps->where = xasprintf("%s:%s", ps->epoch, hex);
+		ps->read += size;
+		item->raw = git_blob_rawcontent(ps->blob);
+		item->full_size = size;
+		/* like an mbox, a message over the cap is cut there */
+		item->len = size > ps->cap ? ps->cap : size;
+		item->where = ps->where;
+	}
+	return 1;
+}
+
+static void pi_free(struct mail_source *src)
+{
+	struct pi_source *ps = (struct pi_source *)src;
+
+	git_blob_free(ps->blob);
+	pi_close_epoch(ps);
+	strlist_clear(&ps->epochs);
+	free(ps->where);
+	free(ps);
+	git_libgit2_shutdown();
+}
+
+/* The size of the messages is not known up front: no ETA, only counts. */
+static size_t pi_progress(struct mail_source *src, size_t *total)
+{
+	*total = 0;
+	return ((struct pi_source *)src)->read;
+}
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * Is path a bare git repository whose HEAD commit holds a blob "m" (or "d":
+ * the newest commit may be a deletion)?
+ */
+static int is_pi_epoch(const char *path)
+{
+	char *objects = xasprintf("%s/objects", path), *head = xasprintf("%s/HEAD", path);
+	git_repository *repo = NULL;
+	git_oid id;
+	git_blob *blob = NULL;
+	int r = 0;
+
+	if (!is_dir(objects) || access(head, F_OK))
+		goto out;
+	git_libgit2_init();
+	if (!git_repository_open_ext(&repo, path,
+				     GIT_REPOSITORY_OPEN_NO_SEARCH |
+				     GIT_REPOSITORY_OPEN_BARE, NULL) &&
+	    (!git_reference_name_to_id(&id, repo, "HEAD") ||
+	     !git_reference_name_to_id(&id, repo, "refs/heads/master")))
+		if (!(blob = pi_blob(repo, &id, "m")))
+			blob = pi_blob(repo, &id, "d");
+	r = blob != NULL;
+	git_blob_free(blob);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+out:
+	free(objects);
+	free(head);
+	return r;
+}
+
+/* The epochs git/0.git, git/1.git, ... of a v2 inbox, in order; 0 if none. */
+static size_t pi_inbox_epochs(const char *path, struct strlist *epochs)
+{
+	for (unsigned n = 0;; n++) {
+		char *e = xasprintf("%s/git/%u.git", path, n);
+
+		if (!is_dir(e)) {
+			free(e);
+			break;
+		}
+		strlist_push(epochs, e);
+		free(e);
+	}
+	return epochs->nr;
+}
+
+static struct mail_source *pi_new(struct strlist *epochs, size_t cap)
+{
+	struct pi_source *ps = xcalloc(1, sizeof(*ps));
+
+	git_libgit2_init();
+	ps->src.next = pi_next;
+	ps->src.free = pi_free;
+	ps->src.progress = pi_progress;
+	ps->epochs = *epochs;
+	ps->cap = cap;
+	return &ps->src;
+}
+
 struct mail_source *source_open(const char *path, size_t cap, struct buf *err)
 {
 	struct stat st;
@@ -381,6 +599,14 @@ struct mail_source *source_open(const char *path, size_t cap, struct buf *err)
 	}
 	if (S_ISDIR(st.st_mode)) {
 		int maildir = is_maildir(path);
+		struct strlist epochs = { 0 };
+
+		if (!maildir && pi_inbox_epochs(path, &epochs))
+			return pi_new(&epochs, cap);
+		if (!maildir && is_pi_epoch(path)) {
+			strlist_push(&epochs, path);
+			return pi_new(&epochs, cap);
+		}
 
 		fs = files_new(cap, maildir);
 		if (maildir) {

@@ -3,7 +3,8 @@
  * source: where raw mail comes from, behind one small interface (after
  * isync's driver.h) so that ingest, tests and the IMAP listener share one
  * pipeline.  Backends here: mbox (mboxo and mboxrd), Maildir, a folder of
- * mail files, a single message file, standard input.
+ * mail files, a single message file, standard input, a public-inbox v2
+ * archive (git epochs, read with libgit2).
  */
 #ifndef PATCHBOT_SOURCE_H
 #define PATCHBOT_SOURCE_H
@@ -33,9 +34,13 @@ struct mail_source {
 
 /*
  * Open path: "-" is standard input; a folder with cur/ and new/ is a
- * Maildir; any other folder is walked for mail files; a file is an mbox
- * when it starts with a "From " line, else one message.  Messages longer
- * than cap bytes are cut at cap (full_size tells their length).
+ * Maildir; a folder with git/0.git (git/1.git ...) is a public-inbox v2
+ * inbox, read epoch by epoch; a bare git repository whose HEAD commit holds
+ * a blob "m" (or "d") is one such epoch (commits oldest first, those
+ * without "m" skipped); any other folder is walked for mail files; a file
+ * is an mbox when it starts with a "From " line, else one message.
+ * Messages longer than cap bytes are cut at cap (full_size tells their
+ * length).
  */
 struct mail_source *source_open(const char *path, size_t cap, struct buf *err);
 /* An mbox read from an open stream (not closed by the source). */

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test_source: mbox splitting (mboxo, mboxrd), Maildir, folders, files. */
+/*
+ * test_source: mbox splitting (mboxo, mboxrd), Maildir, folders, files,
+ * public-inbox v2 git epochs.
+ */
+#include <git2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +181,99 @@ static void test_maildir_and_folder(void **state)
 	free(walk);
 }
 
+/*
+ * One commit on top of parent (NULL: the first) whose tree holds name as a
+ * blob, the way public-inbox writes "m" for a message and "d" for a
+ * deletion; HEAD (refs/heads/master) moves to it.
+ */
+static void commit_blob(git_repository *repo, git_oid *out, const git_oid *parent,
+			const char *name, const char *content)
+{
+	git_signature *sig;
+	git_treebuilder *tb;
+	git_tree *tree;
+	git_commit *pc = NULL;
+	git_oid blob, tid;
+
+	assert_int_equal(git_signature_new(&sig, "i", "i@example.org", 1700000000, 0), 0);
+	assert_int_equal(git_blob_create_from_buffer(&blob, repo, content, strlen(content)), 0);
+	assert_int_equal(git_treebuilder_new(&tb, repo, NULL), 0);
+	assert_int_equal(git_treebuilder_insert(NULL, tb, name, &blob, GIT_FILEMODE_BLOB), 0);
+	assert_int_equal(git_treebuilder_write(&tid, tb), 0);
+	assert_int_equal(git_tree_lookup(&tree, repo, &tid), 0);
+	if (parent)
+		assert_int_equal(git_commit_lookup(&pc, repo, parent), 0);
+	assert_int_equal(git_commit_create_v(out, repo, "HEAD", sig, sig, NULL, "m",
+					     tree, parent ? 1 : 0, pc), 0);
+	git_commit_free(pc);
+	git_tree_free(tree);
+	git_treebuilder_free(tb);
+	git_signature_free(sig);
+}
+
+/* A bare epoch holding the messages msgs[0..nr), "d" commits in between. */
+static void make_epoch(const char *path, const char *const *msgs, size_t nr)
+{
+	git_repository *repo;
+	git_oid prev, cur;
+
+	assert_int_equal(git_repository_init(&repo, path, 1), 0);
+	for (size_t i = 0; i < nr; i++) {
+		commit_blob(repo, &cur, i ? &prev : NULL, "m", msgs[i]);
+		prev = cur;
+		if (i == 0) {
+			/* a deletion: no "m", nothing to read */
+			commit_blob(repo, &cur, &prev, "d", msgs[i]);
+			prev = cur;
+		}
+	}
+	git_repository_free(repo);
+}
+
+static void test_public_inbox(void **state)
+{
+	static const char *const e0[] = {
+		"Message-ID: <1@x>\nSubject: one\n\n1\n",
+		"Message-ID: <2@x>\nSubject: two\n\n2\n",
+		"Message-ID: <3@x>\nSubject: three\n\n3\n",
+	};
+	static const char *const e1[] = { "Message-ID: <4@x>\nSubject: four\n\n4\n" };
+	char *inbox = xasprintf("%s/inbox", tmpdir);
+	char *git = xasprintf("%s/git", inbox);
+	char *ep0 = xasprintf("%s/0.git", git), *ep1 = xasprintf("%s/1.git", git);
+	char *all;
+	size_t n;
+
+	(void)state;
+	git_libgit2_init();
+	assert_int_equal(mkdir(inbox, 0755), 0);
+	assert_int_equal(mkdir(git, 0755), 0);
+	make_epoch(ep0, e0, 3);
+	/* one epoch alone: its messages, oldest first, the deletion skipped */
+	all = read_all(ep0, 1 << 20, &n);
+	assert_int_equal(n, 3);
+	assert_string_equal(all, "Message-ID: <1@x>\nSubject: one\n\n1\n=====\n"
+				 "Message-ID: <2@x>\nSubject: two\n\n2\n=====\n"
+				 "Message-ID: <3@x>\nSubject: three\n\n3\n");
+	free(all);
+	/* the inbox: epoch 0, then epoch 1 */
+	make_epoch(ep1, e1, 1);
+	all = read_all(inbox, 1 << 20, &n);
+	assert_int_equal(n, 4);
+	assert_non_null(strstr(all, "<3@x>\nSubject: three\n\n3\n=====\nMessage-ID: <4@x>"));
+	free(all);
+	/* the cap cuts a message as it does in an mbox */
+	all = read_all(ep1, 10, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(all, "Message-ID");
+	free(all);
+	git_libgit2_shutdown();
+	free(ep0);
+	free(ep1);
+	free(git);
+	free(inbox);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -185,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_mboxrd_unescape),
 		cmocka_unit_test(test_single_file_and_cap),
 		cmocka_unit_test(test_maildir_and_folder),
+		cmocka_unit_test(test_public_inbox),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
