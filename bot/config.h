@@ -29,11 +29,15 @@ struct config {
 	char *imap_user;
 	char *imap_password;
 	char *imap_password_file;
+	bool imap_tls;              /* false only for loopback test servers */
+	unsigned imap_poll_seconds; /* servers without IDLE */
+	char *imap_done_mailbox;    /* move processed mail here, or NULL */
 
 	char *smtp_url;
 	char *smtp_user;
 	char *smtp_password;
 	char *smtp_password_file;
+	bool smtp_tls;              /* STARTTLS required on smtp:// */
 
 	char *list_address;
 

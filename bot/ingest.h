@@ -42,6 +42,13 @@ struct ingest {
 	size_t in_batch;
 	struct ingest_stats stats;
 	struct dispatch_stats commands;
+	/*
+	 * Called inside each transaction just before it commits, so that a
+	 * source's progress (the IMAP UID high-water mark) commits together
+	 * with the messages' effects and replies.  May be NULL.
+	 */
+	int (*before_commit)(struct store *st, void *payload);
+	void *commit_payload;
 };
 
 void ingest_init(struct ingest *in, struct store *st, const struct config *cfg);

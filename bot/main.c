@@ -16,6 +16,8 @@
 #include "ingest.h"
 #include "log.h"
 #include "outbox.h"
+#include "daemon.h"
+#include "smtp.h"
 #include "show.h"
 #include "source.h"
 #include "store.h"
@@ -255,16 +257,37 @@ static int cmd_outbox(struct ctx *c, int argc, char **argv)
 	}
 	if (!what)
 		what = "list";
-	if (!strcmp(what, "list") && dir)
-		return usage_error(sc, "'outbox list' takes no argument '%s'", dir);
+	if ((!strcmp(what, "list") || !strcmp(what, "flush")) && dir)
+		return usage_error(sc, "'outbox %s' takes no argument", what);
 	if (!strcmp(what, "dump") && !dir)
 		return usage_error(sc, "%s", "'outbox dump' needs a folder");
-	if (strcmp(what, "list") && strcmp(what, "dump"))
+	if (!strcmp(what, "retry") && (!dir || strtoll(dir, NULL, 10) <= 0))
+		return usage_error(sc, "%s", "'outbox retry' needs the ID of a mail");
+	if (strcmp(what, "list") && strcmp(what, "dump") && strcmp(what, "flush") &&
+	    strcmp(what, "retry"))
 		return usage_error(sc, "unknown outbox command '%s'", what);
 	if (load_config(c) || open_store(c, &st))
 		return 1;
 	if (!strcmp(what, "list")) {
 		r = outbox_list(&st, stdout, json) ? 1 : 0;
+	} else if (!strcmp(what, "retry")) {
+		r = outbox_retry(&st, strtoll(dir, NULL, 10));
+		if (!r)
+			error("no pending or failed mail with ID %s in the outbox", dir);
+		r = r == 1 ? 0 : 1;
+	} else if (!strcmp(what, "flush")) {
+		struct smtp_stats ss = { 0 };
+		int64_t next = 0;
+
+		smtp_global_init();
+		if (!c->cfg.smtp_url) {
+			error("missing 'smtp.url': nowhere to send the outbox");
+			r = 1;
+		} else {
+			r = smtp_flush(&st, &c->cfg, &ss, &next) ? 1 : 0;
+			printf("%zu sent, %zu deferred, %zu failed\n", ss.sent, ss.deferred,
+			       ss.failed);
+		}
 	} else {
 		struct buf err = BUF_INIT(4096);
 		size_t n;
@@ -280,6 +303,15 @@ static int cmd_outbox(struct ctx *c, int argc, char **argv)
 	}
 	store_close(&st);
 	return r;
+}
+
+/* ---- run, once ------------------------------------------------------ */
+
+static int cmd_run(struct ctx *c, int argc, char **argv)
+{
+	if (argc > 1)
+		return usage_error(find_subcommand(argv[0]), "unexpected argument '%s'", argv[1]);
+	return daemon_main(c->config_path, c->config_explicit, !strcmp(argv[0], "once"));
 }
 
 /* ---- check ----------------------------------------------------------- */
@@ -330,19 +362,35 @@ static const struct subcommand subcommands[] = {
 	  "and prints every version (newest first) with its patches, files, hunk\n"
 	  "functions and trailers.\n\n"
 	  "  --json   machine-readable output" },
-	{ "outbox", cmd_outbox, "patchbot outbox list [--json] | outbox dump DIR",
-	  "show the mail waiting to be sent, or write it out as .eml files",
+	{ "run", cmd_run, "patchbot run",
+	  "the daemon: read mail over IMAP, answer over SMTP",
+	  "Connects to imap.url, processes everything new, then waits with IDLE\n"
+	  "(or polls) for more; delivers the outbox over smtp.url as it fills.\n"
+	  "Network errors never end it: it reconnects with backoff.  SIGTERM or\n"
+	  "SIGINT finish the message in hand and exit 0; SIGHUP reloads the\n"
+	  "configuration." },
+	{ "once", cmd_run, "patchbot once",
+	  "fetch and process what is new, flush the outbox, exit (for cron and tests)",
+	  "Like 'run', but returns after one round.  Exit status 1 when the IMAP\n"
+	  "server could not be read." },
+	{ "outbox", cmd_outbox,
+	  "patchbot outbox list [--json] | outbox dump DIR | outbox flush | outbox retry ID",
+	  "show, write out, send or retry the mail waiting to be sent",
 	  "'outbox list' prints each mail patchbot has written (transcripts,\n"
-	  "notices) with its state, recipients and subject.  'outbox dump DIR'\n"
-	  "writes each pending mail to DIR/ID.eml.\n\n"
+	  "notices) with its state, recipients, subject and last error.\n"
+	  "'outbox dump DIR' writes each pending mail to DIR/ID.eml.\n"
+	  "'outbox flush' sends what is due over smtp.url now.\n"
+	  "'outbox retry ID' makes a failed or deferred mail due again.\n\n"
 	  "  --json   machine-readable output" },
 	{ "check", cmd_check, "patchbot check",
 	  "validate the configuration",
 	  "Reads the configuration and reports each problem with its key: unknown\n"
 	  "keys, bad values, and what the daemon will need (addresses, URLs, password\n"
 	  "files, the repository and its base).  Exit status 1 when there are problems." },
-	{ "help", cmd_help, "patchbot help [SUBCOMMAND]",
-	  "show help for patchbot or one subcommand", "" },
+	{ "help", cmd_help, "patchbot help [SUBCOMMAND | config]",
+	  "show help for patchbot or one subcommand",
+	  "'help config' lists every configuration key with its type, default\n"
+	  "and meaning." },
 };
 #define NR_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
 
@@ -369,12 +417,23 @@ static void main_usage(FILE *out)
 		     "1 failure, 2 usage error.\n");
 }
 
+static void print_key(const char *name, const char *type, const char *def,
+		      const char *help, void *payload)
+{
+	(void)payload;
+	printf("%-26s %-15s %-12s %s\n", name, type, def ? def : "-", help);
+}
+
 static int cmd_help(struct ctx *c, int argc, char **argv)
 {
 	const struct subcommand *sc;
 
 	if (argc < 2) {
 		main_usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "config")) {
+		config_key_foreach(print_key, NULL);
 		return 0;
 	}
 	sc = find_subcommand(argv[1]);

@@ -59,6 +59,20 @@ int64_t outbox_count_since(struct store *st, const char *recipient,
 	return store_int(st, s, -1);
 }
 
+int outbox_retry(struct store *st, int64_t id)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"UPDATE outbox SET state = 'pending', next_attempt = 0"
+		" WHERE id = ? AND state != 'sent'");
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (store_done(st, s))
+		return -1;
+	return sqlite3_changes(st->db) ? 1 : 0;
+}
+
 int outbox_list(struct store *st, FILE *out, bool json)
 {
 	sqlite3_stmt *s;

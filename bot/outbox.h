@@ -33,6 +33,8 @@ int outbox_add(struct store *st, const struct outbox_mail *om);
 int64_t outbox_count_since(struct store *st, const char *recipient,
 			   int64_t since);
 int outbox_list(struct store *st, FILE *out, bool json);
+/* Make a pending or failed mail due now.  1 done, 0 no such mail, -1. */
+int outbox_retry(struct store *st, int64_t id);
 /* Write each pending mail to DIR/<id>.eml; *count says how many. */
 int outbox_dump(struct store *st, const char *dir, size_t *count,
 		struct buf *err);

@@ -1,13 +1,25 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Install the Debian 12 packages patchbot needs to build and to run its tests.
+# Install the Debian 12 packages patchbot needs to build and to run its tests,
+# including the real mail stack on loopback (postfix, dovecot; see
+# deploy/mailstack.sh) and the real mail clients the end-to-end tests drive
+# (git send-email, mutt, swaks, curl).
 set -eu
 packages="build-essential autoconf automake libtool pkg-config git jq
-	libetpan-dev libgit2-dev libsqlite3-dev libcurl4-gnutls-dev libcmocka-dev"
+	libetpan-dev libgit2-dev libsqlite3-dev libcurl4-gnutls-dev libcmocka-dev
+	postfix dovecot-imapd dovecot-lmtpd git-email mutt swaks curl
+	procps iproute2 ca-certificates openssl libgnutls28-dev"
 if [ "$(id -u)" -ne 0 ]; then
 	exec sudo "$0" "$@"
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+# Wait for another apt/dpkg run instead of failing on its lock.
+lock="-o DPkg::Lock::Timeout=600"
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $packages >/dev/null
+apt-get $lock update -qq
+# postfix asks what kind of mail server this is: none.  deploy/mailstack.sh
+# runs postfix from its own configuration directory, never /etc/postfix.
+echo "postfix postfix/main_mailer_type select No configuration" |
+	debconf-set-selections
+# shellcheck disable=SC2086
+apt-get $lock install -y -qq --no-install-recommends $packages >/dev/null
