@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "diff.h"
+#include "events.h"
 #include "log.h"
 #include "series.h"
 #include "subject.h"
@@ -306,6 +307,8 @@ static int store_patch(struct ingest *in, struct parsed *p, int64_t row,
 		if (insert_trailer(in, patch, row, &tl.items[i]))
 			goto out;
 	r = series_refresh(in->st, version, n, p->si.title);
+	if (r == 1)
+		r = events_version_complete(in->st, in->cfg, version);
 out:
 	trailer_list_release(&tl);
 	diff_release(&d);
@@ -315,9 +318,12 @@ out:
 
 static int store_cover(struct ingest *in, int64_t row, int64_t version)
 {
+	int r;
+
 	if (series_set_cover(in->st, version, row))
 		return -1;
-	return series_refresh(in->st, version, 0, NULL);
+	r = series_refresh(in->st, version, 0, NULL);
+	return r == 1 ? events_version_complete(in->st, in->cfg, version) : r;
 }
 
 /*

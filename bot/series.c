@@ -498,6 +498,7 @@ int series_refresh(struct store *st, int64_t version_id, int n,
 		   const char *title)
 {
 	sqlite3_stmt *s;
+	int became_complete;
 
 	if (title) {
 		/* Without a cover, a version is named after its first patch. */
@@ -512,15 +513,17 @@ int series_refresh(struct store *st, int64_t version_id, int n,
 		if (store_done(st, s))
 			return -1;
 	}
+	/* only the change from incomplete to complete counts as an event */
 	s = store_stmt(st,
-		"UPDATE versions SET complete = ((SELECT count(DISTINCT n) FROM patches p"
-		" WHERE p.version_id = versions.id AND p.n BETWEEN 1 AND versions.total)"
-		" >= versions.total) WHERE id = ?");
+		"UPDATE versions SET complete = 1 WHERE id = ? AND complete = 0 AND"
+		" (SELECT count(DISTINCT n) FROM patches p WHERE p.version_id = versions.id"
+		"  AND p.n BETWEEN 1 AND versions.total) >= versions.total");
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, version_id);
 	if (store_done(st, s))
 		return -1;
+	became_complete = sqlite3_changes(st->db) > 0;
 	s = store_stmt(st,
 		"UPDATE series SET title = (SELECT title FROM versions v"
 		" WHERE v.series_id = series.id ORDER BY version DESC LIMIT 1)"
@@ -528,5 +531,5 @@ int series_refresh(struct store *st, int64_t version_id, int n,
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, version_id);
-	return store_done(st, s);
+	return store_done(st, s) ? -1 : became_complete;
 }

@@ -46,7 +46,10 @@ int series_place(struct store *st, const struct placement *p,
  */
 int series_set_cover(struct store *st, int64_t version_id, int64_t msg_row);
 
-/* After a patch was stored: recompute title, completeness, series title. */
+/*
+ * After a patch was stored: recompute title, completeness, series title.
+ * Returns 1 when the version has just become complete, 0, or -1.
+ */
 int series_refresh(struct store *st, int64_t version_id, int n,
 		   const char *title);
 
