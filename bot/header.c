@@ -24,38 +24,6 @@
 static const char replacement_char[] = "\xef\xbf\xbd";
 
 /*
- * Length of the well-formed UTF-8 sequence at p, or 0 when it is not one
- * (overlongs, surrogates and code points past U+10FFFF included).
- */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c < 0xc2)
-		return 0;
-	if (c < 0xe0)
-		return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c < 0xf0) {
-		if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0))
-			return 0;
-		return 3;
-	}
-	if (c < 0xf5) {
-		if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
-		    (p[3] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
-/*
  * White space and controls, which all become one space.  C1 controls and
  * U+2028/U+2029 count too: some readers break lines at them, which would
  * let a value look like two header lines on screen.
@@ -80,7 +48,7 @@ char *header_sanitize(const char *value, size_t max)
 	int space = 0;
 
 	while (i < n) {
-		size_t k = utf8_len(p + i, n - i);
+		size_t k = utf8_seq(p + i, n - i, NULL);
 		const char *ch = (const char *)p + i;
 		size_t chlen = k;
 

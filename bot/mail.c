@@ -25,35 +25,6 @@ static const char replacement_char[] = "\xef\xbf\xbd"; /* U+FFFD */
 
 /* ---- UTF-8 ----------------------------------------------------------- */
 
-/* Length of the well-formed UTF-8 sequence at p (n > 0 bytes left), or 0. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c < 0xc2)
-		return 0;
-	if (c < 0xe0)
-		return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c < 0xf0) {
-		if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0))
-			return 0; /* overlong, or a UTF-16 surrogate */
-		return 3;
-	}
-	if (c < 0xf5) {
-		if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
-		    (p[3] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
-			return 0; /* overlong, or past U+10FFFF */
-		return 4;
-	}
-	return 0;
-}
-
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 /* Does the word hold a byte equal to c? (exact: no false positives) */
@@ -103,7 +74,7 @@ static int utf8_valid(const char *s, size_t n)
 			i++;
 			continue;
 		}
-		k = utf8_seq(p + i, n - i);
+		k = utf8_seq(p + i, n - i, NULL);
 		if (!k)
 			return 0;
 		i += k;
@@ -159,7 +130,7 @@ static int add_text(struct buf *b, const char *s, size_t n, enum text_mode mode)
 			run = i;
 			continue;
 		}
-		k = c ? utf8_seq(p + i, n - i) : 0;
+		k = c ? utf8_seq(p + i, n - i, NULL) : 0;
 		if (k) {
 			i += k;
 			continue;

@@ -55,6 +55,12 @@ bool has_crlf(const char *s);
  */
 char *msgid_normalize(const char *value);
 
+/*
+ * Length of the well-formed UTF-8 sequence at s (n bytes left), or 0 when
+ * it is not one; its code point in *cp (may be NULL).
+ */
+size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
+
 /* Hex-encoded git blob hash of the bytes (stable, used for synthetic ids). */
 void hash_hex(const void *p, size_t n, char out[41]);
 

@@ -261,37 +261,6 @@ static int attribution(struct span l, const struct span *next, size_t max)
 
 /* ---- sanitising ------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (0: invalid), code point in *cp. */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t k, i;
-	uint32_t c, min;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] < 0xe0)
-		k = 2, min = 0x80, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] < 0xf0)
-		k = 3, min = 0x800, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] < 0xf5)
-		k = 4, min = 0x10000, c = s[0] & 0x07;
-	else
-		return 0;
-	if (n < k)
-		return 0;
-	for (i = 1; i < k; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return k;
-}
-
 /* Invisible characters that would make the echo differ from what acts. */
 static int is_invisible(uint32_t cp)
 {
