@@ -12,24 +12,8 @@ export PATCHBOT
 . "$(dirname "$0")/../tests/lib-mail.sh"
 
 mailstack_up
-cat >"$TEST_TMP/config" <<CONFIG
-[bot]
-	address = bot@$PB_DOMAIN
-	database = $TEST_TMP/state.db
-	templates = $PATCHBOT_SRCDIR/templates
-[imap]
-	url = imap://127.0.0.1:$PB_IMAP_PORT/INBOX
-	user = bot
-	password = $PB_PASS
-	tls = false
-[smtp]
-	url = smtp://127.0.0.1:$PB_SMTP_PORT
-	tls = false
-[auth]
-	requireDkim = false
-[limits]
-	repliesPerSender = 1000
-CONFIG
+write_bot_config "$TEST_TMP/config" "[limits]
+	repliesPerSender = 1000"
 "$PATCHBOT" -c "$TEST_TMP/config" run >"$TEST_TMP/daemon.log" 2>&1 &
 daemon=$!
 until grep -q "IMAP: reading" "$TEST_TMP/daemon.log"; do sleep 0.1; done

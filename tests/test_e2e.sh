@@ -9,26 +9,7 @@
 . "$(dirname "$0")/lib-mail.sh"
 
 mailstack_up
-cat >"$TEST_TMP/config" <<CONFIG
-[bot]
-	address = bot@$PB_DOMAIN
-	database = $TEST_TMP/state.db
-	templates = $PATCHBOT_SRCDIR/templates
-[imap]
-	url = imap://127.0.0.1:$PB_IMAP_PORT/INBOX
-	user = bot
-	password = $PB_PASS
-	tls = false
-[smtp]
-	url = smtp://127.0.0.1:$PB_SMTP_PORT
-	tls = false
-[list]
-	address = list@$PB_DOMAIN
-[maintainer]
-	email = maintainer@$PB_DOMAIN
-[auth]
-	requireDkim = false
-CONFIG
+write_bot_config "$TEST_TMP/config"
 pb() { "$PATCHBOT" -c "$TEST_TMP/config" "$@"; }
 LOG="$TEST_TMP/daemon.log"
 DAEMON=
