@@ -32,6 +32,12 @@ for variant in plain sanitizers; do
 	passed=$((passed + ${counts% *}))
 	failed=$((failed + ${counts#* }))
 done
+# every parser's fuzz target, briefly (longer runs: tests/fuzz/run.sh 1800)
+echo "== fuzz targets, ${FUZZ_SECONDS:-15} s each"
+fuzz_out=$(sh tests/fuzz/run.sh "${FUZZ_SECONDS:-15}" build-test-fuzz) || status=1
+echo "$fuzz_out"
+passed=$((passed + $(echo "$fuzz_out" | grep -c '^ok - ')))
+failed=$((failed + $(echo "$fuzz_out" | grep -c '^not ok - ')))
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] || status=1
 exit $status

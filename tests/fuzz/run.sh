@@ -1,0 +1,59 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Run every fuzz target for SECONDS each (default 60), seeded from the mail
+# corpora and the test data.  A crash fails the run; its input is left in
+# OUTDIR/crash-* and belongs in tests/data/fuzz-regressions/ once fixed.
+# Usage: run.sh [SECONDS] [OUTDIR]
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+secs=${1:-60}
+out=${2:-$top/build-fuzz}
+corpora=${PATCHBOT_CORPORA:-$top/../shared/corpora}
+sh "$top/tests/fuzz/build.sh" "$out" >/dev/null
+
+seeds="$out/seeds"
+rm -rf "$seeds"
+mkdir -p "$seeds/mail" "$seeds/subject" "$seeds/cmdparse" "$seeds/template" \
+	"$seeds/authres"
+i=0
+for f in "$corpora"/patchwork/*/* "$top"/tests/data/*/*.eml \
+	"$top"/tests/data/*/*/*.eml "$top"/tests/data/fuzz-regressions/*; do
+	[ -f "$f" ] || continue
+	i=$((i + 1))
+	head -c 65536 "$f" >"$seeds/mail/$i"
+	sed -n 's/^Subject: //p' "$f" | head -n 1 >"$seeds/subject/$i"
+done
+for f in "$top"/tests/data/reviews/*.eml "$top"/tests/data/commands/*/in.eml; do
+	[ -f "$f" ] && cp "$f" "$seeds/cmdparse/"
+done
+cp "$top"/templates/*.txt "$seeds/template/"
+printf 'mx.example.org; dkim=pass (2048-bit key) header.d=example.org header.i=@example.org header.s=s1 header.b=abc; spf=pass smtp.mailfrom=a@example.org; dmarc=pass (p=none dis=none) header.from=example.org' >"$seeds/authres/1"
+printf 'mx.example.org 1; none' >"$seeds/authres/2"
+printf 'mx.example.org; dkim=fail reason="bad signature" header.d="ex ample.org"; arc=none' >"$seeds/authres/3"
+
+status=0
+for bin in "$out"/fuzz_*; do
+	name=$(basename "$bin")
+	case $name in
+	fuzz_mail | fuzz_mbox | fuzz_diff) seed=$seeds/mail ;;
+	fuzz_subject) seed=$seeds/subject ;;
+	fuzz_cmdparse) seed=$seeds/cmdparse ;;
+	fuzz_template) seed=$seeds/template ;;
+	fuzz_authres) seed=$seeds/authres ;;
+	*) seed=$seeds/mail ;;
+	esac
+	work="$out/corpus-$name"
+	mkdir -p "$work"
+	if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+		-max_len=131072 -artifact_prefix="$out/crash-$name-" \
+		-print_final_stats=1 "$work" "$seed" >"$out/$name.log" 2>&1; then
+		stats=$(grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$out/$name.log" |
+			tail -n 1)
+		echo "ok - $name: ${secs}s, $stats"
+	else
+		status=1
+		echo "not ok - $name: crashed, see $out/$name.log"
+		tail -n 30 "$out/$name.log" | sed 's/^/# /'
+	fi
+done
+exit $status
