@@ -1241,6 +1241,7 @@ int mail_parse(struct mail *m, const char *raw, size_t len,
 	struct mailmime *mime = NULL, *msg = NULL;
 	unsigned parts = 0;
 	size_t idx, cap;
+	char *copy = NULL;
 	int ret = -1;
 
 	memset(m, 0, sizeof(*m));
@@ -1266,6 +1267,15 @@ int mail_parse(struct mail *m, const char *raw, size_t len,
 	}
 	if (prescan(raw, len, lim, err))
 		goto out;
+	/*
+	 * libetpan's quoted-printable decoder reads past the end of a part
+	 * that ends in "=" (found by fuzz_mail): parse a copy followed by
+	 * NUL bytes, so that it reads those instead of someone else's memory.
+	 */
+	copy = xmalloc(len + 8);
+	memcpy(copy, raw, len);
+	memset(copy + len, 0, 8);
+	raw = copy;
 
 	idx = 0;
 	if (mailimf_optional_fields_parse(raw, len, &idx, &hf) !=
@@ -1308,6 +1318,7 @@ out:
 		mailimf_fields_free(hf);
 	if (mime)
 		mailmime_free(mime);
+	free(copy);
 	if (ret)
 		mail_release(m);
 	return ret;

@@ -183,6 +183,25 @@ static void test_fuzz_corpus(void **state)
 	free(path);
 }
 
+/* Inputs the fuzzers once crashed on: handled, and the run goes on. */
+static void test_fuzz_regressions(void **state)
+{
+	const char *dir = getenv("PATCHBOT_SRCDIR");
+	char *path = xasprintf("%s/tests/data/fuzz-regressions", dir && *dir ? dir : "..");
+	struct store st;
+	struct ingest in;
+
+	(void)state;
+	test_store_open(&st);
+	ingest_init(&in, &st, NULL);
+	test_ingest_path(&in, path);
+	assert_true(in.stats.read >= 3);
+	assert_int_equal(in.stats.read, in.stats.added + in.stats.rejected);
+	ingest_release(&in);
+	store_close(&st);
+	free(path);
+}
+
 /* Over the size limit: rejected with the reason, kept, the next one stored. */
 static void test_limits(void **state)
 {
@@ -250,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_mail_corpus),
 		cmocka_unit_test(test_mail_details),
 		cmocka_unit_test(test_fuzz_corpus),
+		cmocka_unit_test(test_fuzz_regressions),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_synthetic_id),
 	};
