@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * test_queue: the patch queue by mail, through ingest.  A repository made
+ * with git in a temporary folder; v1 and v2 of a series posted as `git
+ * format-patch` mail; the maintainer replies queue, drop, promote; the
+ * branches are checked with libgit2 and their trees against `git am` of
+ * the same mail on the same base.
+ */
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "queue.h"
+#include "testutil.h"
+#include "util.h"
+
+static char *tmp;            /* the test's folder */
+static struct config cfg;
+
+/* Run a shell command in tmp; fail the test when it fails. */
+static void sh(const char *cmd)
+{
+	char *full = xasprintf("cd '%s' && { %s; } >/dev/null 2>&1", tmp, cmd);
+
+	if (system(full)) {
+		print_error("command failed: %s\n", cmd);
+		free(full);
+		fail();
+	}
+	free(full);
+}
+
+/* The first line a shell command prints (new string). */
+static char *sh_out(const char *cmd)
+{
+	char *full = xasprintf("cd '%s' && { %s; } 2>/dev/null", tmp, cmd);
+	char line[256] = "";
+	FILE *p = popen(full, "r");
+
+	assert_non_null(p);
+	if (!fgets(line, sizeof(line), p))
+		line[0] = 0;
+	pclose(p);
+	free(full);
+	line[strcspn(line, "\n")] = 0;
+	return xstrdup(line);
+}
+
+/*
+ * The repository: master with a file to patch and an executable script,
+ * then the commits that become the mail (each series on its own branch,
+ * formatted into an mbox, then deleted so only master is left).
+ */
+static const char setup_script[] =
+	"git init -q -b master repo && cd repo &&"
+	"mkdir -p mm scripts &&"
+	"printf 'int a;\\nint b;\\nint c;\\nint d;\\nint e;\\nint f;\\nint g;\\n' >mm/foo.c &&"
+	"printf '#!/bin/sh\\necho hi\\n' >scripts/run.sh && chmod +x scripts/run.sh &&"
+	"git add -A && git commit -q -m base &&"
+	/* v1: two patches */
+	"git checkout -q -b s1 &&"
+	"sed -i 's/int b;/int b = 1;/' mm/foo.c && git commit -q -am 'mm/foo: set b' &&"
+	"printf 'int bar;\\n' >mm/bar.c && git add mm/bar.c &&"
+	"git commit -q -m 'mm/foo: add bar' -m 'The bar is new.' &&"
+	"git format-patch -q --thread -v1 --stdout master >../v1.mbox &&"
+	/* v2: the same, b = 2 */
+	"git checkout -q master && git checkout -q -b s2 &&"
+	"sed -i 's/int b;/int b = 2;/' mm/foo.c && git commit -q -am 'mm/foo: set b' &&"
+	"printf 'int bar;\\n' >mm/bar.c && git add mm/bar.c &&"
+	"git commit -q -m 'mm/foo: add bar' -m 'The bar is new.' &&"
+	"git format-patch -q --thread -v2 --stdout master >../v2.mbox &&"
+	/* a patch against a line master does not have */
+	"git checkout -q master && git checkout -q -b bad &&"
+	"sed -i 's/int f;/int f = 9;/' mm/foo.c && git commit -q -am 'mm/foo: first f' &&"
+	"sed -i 's/int f = 9;/int f = 10;/' mm/foo.c && git commit -q -am 'mm/foo: retune f' &&"
+	"git format-patch -q --stdout -1 >../bad.mbox &&"
+	/* a pure rename of an executable script, sent on behalf of Bo */
+	"git checkout -q master && git checkout -q -b mv &&"
+	"git mv scripts/run.sh scripts/go.sh &&"
+	"git commit -q --author='Bo Author <bo@example.org>' -m 'scripts: rename run to go' &&"
+	"git format-patch -q --stdout --from='Sam Sender <sam@example.org>' -1 >../mv.mbox &&"
+	"git checkout -q master && git branch -q -D s1 s2 bad mv";
+
+static int setup(void **state)
+{
+	char tmpl[] = "/tmp/pbqueue.XXXXXX";
+	struct buf err = BUF_INIT(4096);
+	const char *src = getenv("PATCHBOT_SRCDIR");
+	char *conf, *path;
+	FILE *f;
+
+	(void)state;
+	git_libgit2_init();
+	assert_non_null(mkdtemp(tmpl));
+	tmp = xstrdup(tmpl);
+	setenv("GIT_CONFIG_GLOBAL", "/dev/null", 1);
+	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+	setenv("GIT_AUTHOR_NAME", "Ann Author", 1);
+	setenv("GIT_AUTHOR_EMAIL", "ann@example.org", 1);
+	setenv("GIT_AUTHOR_DATE", "2024-01-02T10:00:00Z", 1);
+	setenv("GIT_COMMITTER_NAME", "Ann Author", 1);
+	setenv("GIT_COMMITTER_EMAIL", "ann@example.org", 1);
+	setenv("GIT_COMMITTER_DATE", "2024-01-02T10:00:00Z", 1);
+	sh(setup_script);
+	conf = xasprintf("[bot]\n\taddress = patchbot@example.org\n"
+			 "\ttemplates = %s/templates\n"
+			 "[list]\n\taddress = list@example.org\n"
+			 "[tree]\n\trepo = repo\n\tbase = master\n"
+			 "[maintainer]\n\temail = akpm@example.org\n"
+			 "[auth]\n\trequireDkim = false\n",
+			 src && *src ? src : "..");
+	path = xasprintf("%s/patchbot.conf", tmp);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(conf, f);
+	fclose(f);
+	assert_int_equal(config_load(&cfg, path, true, &err), 0);
+	assert_int_equal(cfg.nr_errors, 0);
+	free(conf);
+	free(path);
+	buf_release(&err);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char *cmd = xasprintf("rm -rf '%s'", tmp);
+
+	(void)state;
+	if (system(cmd))
+		print_error("cannot remove %s\n", tmp);
+	free(cmd);
+	free(tmp);
+	config_release(&cfg);
+	return 0;
+}
+
+/* A fresh store with the given mboxes ingested, the branches reset. */
+static void fresh(struct store *st, struct ingest *in, const char *const *mboxes)
+{
+	sh("cd repo && for b in $(git for-each-ref --format='%(refname)' refs/heads/mm-* refs/patchbot); do git update-ref -d $b; done");
+	test_store_open(st);
+	ingest_init(in, st, &cfg);
+	for (size_t i = 0; mboxes[i]; i++) {
+		char *p = xasprintf("%s/%s", tmp, mboxes[i]);
+
+		test_ingest_path(in, p);
+		free(p);
+	}
+}
+
+static void done(struct store *st, struct ingest *in)
+{
+	ingest_release(in);
+	store_close(st);
+}
+
+/* The Message-ID of the first patch of version v of the newest series. */
+static char *patch_msgid(struct store *st, int version)
+{
+	char *sql = xasprintf("SELECT m.message_id FROM messages m JOIN versions v"
+			      " ON v.id = m.version_id WHERE v.version = %d AND m.kind = 'patch'"
+			      " ORDER BY v.series_id DESC, m.id LIMIT 1", version);
+	char *r = test_query_str(st, sql);
+
+	free(sql);
+	return r;
+}
+
+static int reply_seq;
+
+/* Reply to the first patch of version v with a command line. */
+static void reply(struct ingest *in, const char *from, int version, const char *body)
+{
+	char *irt = patch_msgid(in->st, version);
+	int seq = ++reply_seq;
+	char *raw = xasprintf("From: Sender <%s>\nTo: list@example.org\n"
+			      "Subject: Re: [PATCH v%d 1/2] mm/foo: set b\n"
+			      "Message-ID: <cmd%d@example.org>\nIn-Reply-To: <%s>\n"
+			      "References: <%s>\nDate: Tue, 2 Jan 2024 12:%02d:00 +0000\n\n%s\n",
+			      from, version, seq, irt, irt, seq % 60, body);
+
+	assert_int_equal(test_ingest_string(in, raw, NULL), 0);
+	free(raw);
+	free(irt);
+}
+
+/* The hex id a ref points at, or "" (new string). */
+static char *ref_hex(const char *name)
+{
+	char *repo = xasprintf("%s/repo", tmp);
+	char hex[GIT_OID_HEXSZ + 1] = "";
+	git_repository *r;
+	git_oid id;
+
+	assert_int_equal(git_repository_open(&r, repo), 0);
+	if (git_reference_name_to_id(&id, r, name) == 0)
+		git_oid_tostr(hex, sizeof(hex), &id);
+	git_repository_free(r);
+	free(repo);
+	return xstrdup(hex);
+}
+
+static char *tree_of(const char *rev)
+{
+	char *cmd = xasprintf("cd repo && git rev-parse '%s^{tree}'", rev);
+	char *r = sh_out(cmd);
+
+	free(cmd);
+	return r;
+}
+
+/* The tree `git am` makes of mbox on master, in a scratch clone. */
+static char *am_tree(const char *mbox)
+{
+	char *cmd = xasprintf("rm -rf am && git clone -q repo am && cd am &&"
+			      " git checkout -q -B t origin/master && git am -q ../%s", mbox);
+	char *r;
+
+	sh(cmd);
+	free(cmd);
+	r = sh_out("cd am && git rev-parse 'HEAD^{tree}'");
+	assert_int_equal(strlen(r), 40);
+	return r;
+}
+
+/* The last transcript's text, or the notices' subjects and bodies. */
+static char *outbox_kind(struct store *st, const char *kind)
+{
+	char *sql = xasprintf("SELECT group_concat(CAST(raw AS TEXT), '=====')"
+			      " FROM (SELECT raw FROM outbox WHERE kind = '%s' ORDER BY id)", kind);
+	char *r = test_query_str(st, sql);
+
+	free(sql);
+	return r;
+}
+
+static char *last_transcript(struct store *st)
+{
+	return test_query_str(st, "SELECT CAST(raw AS TEXT) FROM outbox WHERE kind = 'transcript'"
+				  " ORDER BY id DESC LIMIT 1");
+}
+
+static void assert_contains(const char *hay, const char *needle)
+{
+	if (!strstr(hay, needle)) {
+		print_error("expected '%s' in:\n%s\n", needle, hay);
+		fail();
+	}
+}
+
+static void assert_eq_free(char *a, char *b)
+{
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+}
+
+static const char *const v1v2[] = { "v1.mbox", "v2.mbox", NULL };
+
+/* queue v1, queue v2 (in place), drop v2, queue, promote. */
+static void test_story(void **state)
+{
+	struct store st;
+	struct ingest in;
+	char *t, *base = ref_hex("refs/heads/master"), *tip, *n;
+
+	(void)state;
+	fresh(&st, &in, v1v2);
+	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM versions WHERE complete = 1"), 2);
+	reply(&in, "rita@example.org", 1, "Reviewed-by: Rita Reviewer <rita@example.org>");
+
+	reply(&in, "akpm@example.org", 1, "#patchbot queue v1");
+	t = last_transcript(&st);
+	assert_contains(t, "queued v1 of 'mm/foo: set b' on 'mm-unstable'");
+	free(t);
+	assert_eq_free(ref_hex("refs/heads/mm-stable"), xstrdup(base));
+	assert_eq_free(tree_of("mm-unstable"), am_tree("v1.mbox"));
+	n = sh_out("cd repo && git rev-list --count master..mm-unstable");
+	assert_eq_free(n, xstrdup("2"));
+	/* the commit: author from the mail, trailers, Link, Signed-off-by */
+	t = sh_out("cd repo && git log -1 --format='%an <%ae> %ad' --date=unix mm-unstable~1");
+	assert_eq_free(t, xstrdup("Ann Author <ann@example.org> 1704189600"));
+	t = sh_out("cd repo && git log -1 --format=%B mm-unstable~1 | grep -c "
+		   "-e '^Reviewed-by: Rita Reviewer <rita@example.org>$'"
+		   " -e '^Link: https://lore.kernel.org/r/.*@'"
+		   " -e '^Signed-off-by: Sender <akpm@example.org>$'");
+	assert_eq_free(t, xstrdup("3"));
+	t = sh_out("cd repo && git log -1 --format='%cn <%ce> %cd' --date=unix mm-unstable");
+	assert_eq_free(t, xstrdup("Sender <akpm@example.org> 1704196920"));
+	t = outbox_kind(&st, "notice");
+	assert_contains(t, "v1 of \"mm/foo: set b\" has been added to mm-unstable.");
+	assert_contains(t, "Cc: list@example.org,\n rita@example.org");
+	assert_contains(t, "mm/foo: add bar");
+	free(t);
+
+	reply(&in, "akpm@example.org", 2, "#patchbot queue v2");
+	t = last_transcript(&st);
+	assert_contains(t, "queued v2 of 'mm/foo: set b' on 'mm-unstable'");
+	assert_contains(t, "it takes the place of v1");
+	free(t);
+	assert_eq_free(tree_of("mm-unstable"), am_tree("v2.mbox"));
+	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM queue"), 1);
+	t = test_query_str(&st, "SELECT state FROM versions WHERE version = 1");
+	assert_eq_free(t, xstrdup("superseded"));
+	t = outbox_kind(&st, "notice");
+	assert_contains(t, "It takes the place of v1.");
+	assert_contains(t, "has been superseded by\nv2");
+	free(t);
+
+	reply(&in, "akpm@example.org", 2, "#patchbot drop v2 nacked");
+	t = last_transcript(&st);
+	assert_contains(t, "dropped v2 of 'mm/foo: set b' from 'mm-unstable' (it was nacked)");
+	free(t);
+	assert_eq_free(ref_hex("refs/heads/mm-unstable"), xstrdup(base));
+	t = outbox_kind(&st, "notice");
+	assert_contains(t, "has been removed from mm-unstable.\n\nReason: it was nacked");
+	free(t);
+
+	reply(&in, "akpm@example.org", 2, "#patchbot queue\n#patchbot status");
+	t = last_transcript(&st);
+	assert_contains(t, "queued v2 of 'mm/foo: set b' on 'mm-unstable'");
+	assert_contains(t, "complete; queued on mm-unstable;");
+	assert_contains(t, "complete; superseded;");
+	free(t);
+	tip = ref_hex("refs/heads/mm-unstable");
+
+	reply(&in, "akpm@example.org", 2, "#patchbot promote");
+	t = last_transcript(&st);
+	assert_contains(t, "moved v2 of 'mm/foo: set b' from 'mm-unstable' to 'mm-stable'");
+	free(t);
+	/* same parent, same state: the very same commits, now on mm-stable */
+	assert_eq_free(ref_hex("refs/heads/mm-stable"), xstrdup(tip));
+	assert_eq_free(ref_hex("refs/heads/mm-unstable"), xstrdup(tip));
+	t = outbox_kind(&st, "notice");
+	assert_contains(t, "has been moved from mm-unstable to mm-stable.");
+	free(t);
+	reply(&in, "akpm@example.org", 2, "#patchbot promote");
+	t = last_transcript(&st);
+	assert_contains(t, "already on the bottom branch 'mm-stable'");
+	free(t);
+
+	/* determinism and start-up repair: forget the commits and the refs */
+	assert_int_equal(sqlite3_exec(st.db, "UPDATE queue SET parent = NULL, tip = NULL",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sh("cd repo && git update-ref -d refs/heads/mm-stable && "
+	   "git update-ref refs/heads/mm-unstable master");
+	assert_int_equal(queue_reconcile(&st, &cfg), 0);
+	assert_eq_free(ref_hex("refs/heads/mm-stable"), xstrdup(tip));
+	assert_eq_free(ref_hex("refs/heads/mm-unstable"), xstrdup(tip));
+	free(tip);
+	free(base);
+	done(&st, &in);
+}
+
+/* A patch that does not apply changes nothing and says where it failed. */
+static void test_does_not_apply(void **state)
+{
+	static const char *const mb[] = { "v1.mbox", NULL };
+	struct store st;
+	struct ingest in;
+	char *t, *before, *bad = xasprintf("%s/bad.mbox", tmp);
+
+	(void)state;
+	fresh(&st, &in, mb);
+	reply(&in, "akpm@example.org", 1, "#patchbot queue");
+	before = ref_hex("refs/heads/mm-unstable");
+	/* the single bad patch is now the newest series' v1 */
+	test_ingest_path(&in, bad);
+	free(bad);
+	reply(&in, "akpm@example.org", 1, "#patchbot try");
+	t = last_transcript(&st);
+	assert_contains(t, "patch 1/1 'mm/foo: retune f' of v1 does not apply on 'mm-unstable':"
+			   " file 'mm/foo.c', hunk #1 (@@ -3,5 +3,5 @@ int b;): hunk at line 3 did not apply");
+	free(t);
+	reply(&in, "akpm@example.org", 1, "#patchbot queue mm-stable");
+	t = last_transcript(&st);
+	assert_contains(t, "patch 1/1 'mm/foo: retune f' of v1 does not apply on 'mm-stable':"
+			   " file 'mm/foo.c', hunk #1");
+	assert_contains(t, "nothing was changed");
+	free(t);
+	assert_eq_free(ref_hex("refs/heads/mm-unstable"), before);
+	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM queue"), 1);
+	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM queue_history"), 1);
+	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM versions WHERE state = 'queued'"), 1);
+	done(&st, &in);
+}
+
+/* libgit2 1.5 drops the executable bit on a pure rename; we must not. */
+static void test_rename_keeps_mode(void **state)
+{
+	static const char *const mb[] = { "mv.mbox", NULL };
+	struct store st;
+	struct ingest in;
+	char *t;
+
+	(void)state;
+	fresh(&st, &in, mb);
+	reply(&in, "akpm@example.org", 1, "#patchbot queue");
+	t = sh_out("cd repo && git ls-tree mm-unstable scripts/go.sh | cut -c1-6");
+	assert_eq_free(t, xstrdup("100755"));
+	assert_eq_free(tree_of("mm-unstable"), am_tree("mv.mbox"));
+	/* the in-body From: is the author, and not part of the message */
+	t = sh_out("cd repo && git log -1 --format='%an <%ae>' mm-unstable");
+	assert_eq_free(t, xstrdup("Bo Author <bo@example.org>"));
+	t = sh_out("cd repo && git log -1 --format=%B mm-unstable | grep -c '^From:' || true");
+	assert_eq_free(t, xstrdup("0"));
+	done(&st, &in);
+}
+
+static void test_not_maintainer(void **state)
+{
+	struct store st;
+	struct ingest in;
+	char *t;
+
+	(void)state;
+	fresh(&st, &in, v1v2);
+	reply(&in, "mallory@example.org", 1, "#patchbot queue v1");
+	t = last_transcript(&st);
+	assert_contains(t, "only a maintainer of this tree may use 'queue'");
+	free(t);
+	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM queue"), 0);
+	assert_eq_free(ref_hex("refs/heads/mm-unstable"), xstrdup(""));
+	/* but anyone may look */
+	reply(&in, "mallory@example.org", 1, "#patchbot pending");
+	t = last_transcript(&st);
+	assert_contains(t, "v2 'mm/foo: set b' by Ann Author <ann@example.org>");
+	free(t);
+	done(&st, &in);
+}
+
+static void test_list(void **state)
+{
+	struct store st;
+	struct ingest in;
+	char *t;
+
+	(void)state;
+	fresh(&st, &in, v1v2);
+	reply(&in, "akpm@example.org", 2, "#patchbot queue\n#patchbot list");
+	t = last_transcript(&st);
+	assert_contains(t, "mm-unstable: 1 series, tip ");
+	assert_contains(t, "  1. v2 'mm/foo: set b' by Ann Author <ann@example.org>, queued 2024-01-02,"
+			   " 2 commits ");
+	assert_contains(t, "mm-stable: 0 series");
+	free(t);
+	done(&st, &in);
+}
+
+/* queue.onNewVersion = drop: posting v2 takes v1 off at once. */
+static void test_new_version_drops(void **state)
+{
+	static const char *const mb[] = { "v1.mbox", NULL };
+	struct store st;
+	struct ingest in;
+	char *t, *v2 = xasprintf("%s/v2.mbox", tmp), *keep = cfg.queue_on_new_version;
+
+	(void)state;
+	cfg.queue_on_new_version = "drop";
+	fresh(&st, &in, mb);
+	reply(&in, "akpm@example.org", 1, "#patchbot queue");
+	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM queue"), 1);
+	test_ingest_path(&in, v2);
+	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM queue"), 0);
+	assert_eq_free(ref_hex("refs/heads/mm-unstable"), ref_hex("refs/heads/master"));
+	t = outbox_kind(&st, "notice");
+	assert_contains(t, "has been removed from mm-unstable.\n\nReason: v2 was posted");
+	free(t);
+	cfg.queue_on_new_version = keep;
+	free(v2);
+	done(&st, &in);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_story),
+		cmocka_unit_test(test_does_not_apply),
+		cmocka_unit_test(test_rename_keeps_mode),
+		cmocka_unit_test(test_not_maintainer),
+		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_new_version_drops),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
