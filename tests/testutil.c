@@ -27,6 +27,28 @@ char *corpus_path(const char *rel)
 	return p;
 }
 
+char *test_srcpath(const char *rel)
+{
+	const char *dir = getenv("PATCHBOT_SRCDIR");
+
+	return xasprintf("%s/%s", dir && *dir ? dir : "..", rel);
+}
+
+char *test_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	struct buf b = BUF_INIT(BUF_NOLIMIT);
+	char chunk[4096];
+	size_t n;
+
+	if (!f)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&b, chunk, n);
+	fclose(f);
+	return buf_detach(&b, len);
+}
+
 void test_store_open(struct store *st)
 {
 	struct buf err = BUF_INIT(1024);

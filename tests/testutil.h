@@ -15,6 +15,10 @@
 
 /* $PATCHBOT_CORPORA/rel, failing the test when the corpora are missing. */
 char *corpus_path(const char *rel);
+/* $PATCHBOT_SRCDIR/rel (the source tree; ".." when unset). New string. */
+char *test_srcpath(const char *rel);
+/* The whole file (NUL-terminated; its length in *len), or NULL if missing. */
+char *test_read_file(const char *path, size_t *len);
 /* A fresh in-memory store; fails the test on error. */
 void test_store_open(struct store *st);
 /* Ingest every message of path (file, folder, "-") with default limits. */
