@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "feedback_check.h"
 #include "util.h"
 
 enum key_type {
@@ -85,6 +86,12 @@ static const struct key keys[] = {
 	  "queue branches, bottom to top (several lines; default mm-stable, mm-unstable)" },
 	{ "maintainer.email", K_MULTI_EMAIL, OFF(maintainers), NULL,
 	  "addresses allowed to change the queue (several lines)" },
+	{ "queue.linkUrl", K_STRING, OFF(queue_link_url), "https://lore.kernel.org/r/%s",
+	  "Link: trailer of queued commits; %s is the patch's Message-ID (empty: none)" },
+	{ "queue.onNewVersion", K_STRING, OFF(queue_on_new_version), "keep",
+	  "keep: a queued version stays until the new one is queued; drop: posting it drops the old" },
+	{ "queue.notifyList", K_BOOL, OFF(queue_notify_list), "true",
+	  "Cc queue notices (added, removed, moved, superseded) to list.address" },
 	{ "auth.trustedAuthservId", K_STRING, OFF(auth_trusted_authserv_id), NULL,
 	  "authserv-id of the receiving server's Authentication-Results" },
 	{ "auth.requireDkim", K_BOOL, OFF(auth_require_dkim), "true",
@@ -97,6 +104,34 @@ static const struct key keys[] = {
 	  "replies to one address per hour; more are suppressed and logged" },
 	{ "limits.repliesPerHour", K_UINT, OFF(replies_per_hour), "200",
 	  "replies per hour in all" },
+	{ "feedback.enable", K_BOOL, OFF(feedback_enable), "true",
+	  "write to submitters when a complete series version misses something" },
+	{ "feedback.effect", K_BOOL, OFF(feedback_effect), "true",
+	  "ask for the user-visible effect of a fix that does not name one" },
+	{ "feedback.security", K_BOOL, OFF(feedback_security), "true",
+	  "ask whether a fix's bug can be triggered from user space, and with which privileges" },
+	{ "feedback.maintainers", K_BOOL, OFF(feedback_maintainers), "true",
+	  "name the MAINTAINERS entries (from tree.repo at tree.base) missing from To/Cc" },
+	{ "feedback.tooSoon", K_BOOL, OFF(feedback_too_soon), "true",
+	  "note a new version posted while the previous one is still discussed" },
+	{ "feedback.signoff", K_BOOL, OFF(feedback_signoff), "true",
+	  "ask for the author's missing Signed-off-by" },
+	{ "feedback.discussionHours", K_UINT, OFF(feedback_discussion_hours), "24",
+	  "replies to vN this recent make vN+1 too soon" },
+	{ "feedback.ccList", K_BOOL, OFF(feedback_cc_list), "true",
+	  "Cc the feedback to list.address" },
+	{ "feedback.route", K_MULTI, OFF(feedback_routes), NULL,
+	  "routing rule 'PATTERN... | TEXT': the feedback says TEXT to series touching PATTERN (several lines)" },
+	{ "subscribe.confirmHours", K_UINT, OFF(sub_confirm_hours), "72",
+	  "hours a subscription request waits for its confirmation" },
+	{ "subscribe.maxPerAddress", K_UINT, OFF(sub_max_per_address), "100",
+	  "most subscriptions one address may hold" },
+	{ "subscribe.maxPending", K_UINT, OFF(sub_max_pending), "5",
+	  "confirmation mails to one address per day" },
+	{ "subscribe.confirmationsPerHour", K_UINT, OFF(sub_confirmations_per_hour), "100",
+	  "confirmation mails per hour in all" },
+	{ "subscribe.linkUrl", K_STRING, OFF(sub_link_url), "https://lore.kernel.org/r/%s",
+	  "link to a patch in subscription notices; %s is its Message-ID (empty: none)" },
 };
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -296,6 +331,10 @@ int config_load(struct config *c, const char *path, bool explicit_path,
 		return -1;
 	}
 finish:
+	if (c->queue_on_new_version && strcmp(c->queue_on_new_version, "keep") &&
+	    strcmp(c->queue_on_new_version, "drop"))
+		problem(c, true, "bad value for 'queue.onNewVersion': '%s' is not 'keep' or 'drop'",
+			c->queue_on_new_version);
 	if (!c->tree_branches.nr) {
 		strlist_push(&c->tree_branches, "mm-stable");
 		strlist_push(&c->tree_branches, "mm-unstable");
@@ -411,6 +450,16 @@ size_t config_check(struct config *c)
 	if (!c->command_prefix || !*c->command_prefix ||
 	    strpbrk(c->command_prefix, " \t\r\n"))
 		problem(c, true, "bad value for 'commands.prefix': it must be one word");
+	for (size_t i = 0; i < c->feedback_routes.nr; i++) {
+		struct feedback_route r;
+		struct buf err = BUF_INIT(1024);
+
+		if (feedback_route_parse(c->feedback_routes.v[i], &r, &err))
+			problem(c, true, "bad value for 'feedback.route': %s", err.s);
+		else
+			feedback_route_release(&r);
+		buf_release(&err);
+	}
 	check_tree(c);
 	return c->problems.nr;
 }

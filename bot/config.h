@@ -47,6 +47,10 @@ struct config {
 
 	struct strlist maintainers;
 
+	char *queue_link_url;       /* "https://lore.kernel.org/r/%s" */
+	char *queue_on_new_version; /* "keep" or "drop" */
+	bool queue_notify_list;     /* Cc notices to list.address */
+
 	char *auth_trusted_authserv_id;
 	bool auth_require_dkim;
 
@@ -55,6 +59,24 @@ struct config {
 	char *command_prefix;          /* "#patchbot" */
 	unsigned replies_per_sender;   /* per hour */
 	unsigned replies_per_hour;     /* in all */
+
+	/* Feedback to submitters (feedback.c): the switches of each check. */
+	bool feedback_enable;
+	bool feedback_effect;
+	bool feedback_security;
+	bool feedback_maintainers;
+	bool feedback_too_soon;
+	bool feedback_signoff;
+	unsigned feedback_discussion_hours;
+	bool feedback_cc_list;
+	struct strlist feedback_routes; /* "PATTERN... | TEXT" */
+
+	/* Subscriptions (subs.c): the confirmation round trip and its limits. */
+	unsigned sub_confirm_hours;
+	unsigned sub_max_per_address;
+	unsigned sub_max_pending;            /* confirmations per address a day */
+	unsigned sub_confirmations_per_hour; /* in all */
+	char *sub_link_url;                  /* "%s" is the Message-ID */
 
 	/* Problems found while reading: unknown keys, bad values. */
 	struct strlist problems;

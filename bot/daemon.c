@@ -13,6 +13,7 @@
 #include "imap.h"
 #include "ingest.h"
 #include "log.h"
+#include "queue.h"
 #include "smtp.h"
 #include "store.h"
 #include "util.h"
@@ -264,6 +265,8 @@ int daemon_main(const char *config_path, bool explicit_path, bool once)
 	buf_release(&err);
 	set_signals();
 	smtp_global_init();
+	/* a crash may have left a branch out of step with the queue state */
+	queue_reconcile(&d.st, &d.cfg);
 	ingest_init(&d.in, &d.st, &d.cfg);
 	d.in.before_commit = save_uid;
 	d.in.commit_payload = &d;

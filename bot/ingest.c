@@ -38,6 +38,7 @@ void ingest_init(struct ingest *in, struct store *st, const struct config *cfg)
 	in->window = 3600;
 	in->batch = 1;
 	in->cfg = cfg;
+	in->react = true;
 	if (cfg) {
 		in->limits.max_size = cfg->max_message_size;
 		in->limits.max_depth = cfg->max_mime_depth;
@@ -252,6 +253,12 @@ static int insert_diff(struct ingest *in, int64_t patch, const struct diff *d)
 	return 0;
 }
 
+/* The configuration for what answers mail, or NULL when nothing may. */
+static const struct config *reacting(const struct ingest *in)
+{
+	return in->react ? in->cfg : NULL;
+}
+
 static struct placement placement_of(const struct ingest *in,
 				     const struct parsed *p, int64_t row)
 {
@@ -308,7 +315,7 @@ static int store_patch(struct ingest *in, struct parsed *p, int64_t row,
 			goto out;
 	r = series_refresh(in->st, version, n, p->si.title);
 	if (r == 1)
-		r = events_version_complete(in->st, in->cfg, version);
+		r = events_version_complete(in->st, reacting(in), version);
 out:
 	trailer_list_release(&tl);
 	diff_release(&d);
@@ -323,7 +330,7 @@ static int store_cover(struct ingest *in, int64_t row, int64_t version)
 	if (series_set_cover(in->st, version, row))
 		return -1;
 	r = series_refresh(in->st, version, 0, NULL);
-	return r == 1 ? events_version_complete(in->st, in->cfg, version) : r;
+	return r == 1 ? events_version_complete(in->st, reacting(in), version) : r;
 }
 
 /*
@@ -503,7 +510,8 @@ static int ingest_locked(struct ingest *in, const struct mail_item *item)
 		if (p.kind == KIND_REPLY)
 			r = store_reply(in, &p, row, thread);
 		if (!r)
-			r = dispatch_mail(in->st, in->cfg, &p.m, row, thread, &in->commands);
+			r = dispatch_mail(in->st, reacting(in), &p.m, row, thread,
+					  &in->commands);
 		if (p.kind == KIND_REPLY)
 			in->stats.replies++;
 		else

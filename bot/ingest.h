@@ -36,6 +36,12 @@ struct ingest_stats {
 struct ingest {
 	struct store *st;
 	const struct config *cfg; /* NULL: defaults, and no commands */
+	/*
+	 * Run commands, feedback and notices (which write mail).  On for the
+	 * daemon; off for `patchbot ingest` unless --react, so that importing
+	 * years of a list's archive does not answer years-old mail.
+	 */
+	bool react;
 	struct mail_limits limits;
 	int64_t window;
 	size_t batch;      /* messages per transaction */

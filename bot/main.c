@@ -16,6 +16,8 @@
 #include "ingest.h"
 #include "log.h"
 #include "outbox.h"
+#include "queue.h"
+#include "queueshow.h"
 #include "daemon.h"
 #include "smtp.h"
 #include "show.h"
@@ -121,10 +123,11 @@ static int cmd_ingest(struct ctx *c, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "react", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct subcommand *sc = find_subcommand("ingest");
-	bool quiet = false;
+	bool quiet = false, react = false;
 	long batch = 500;
 	struct ingest in;
 	struct store st;
@@ -134,10 +137,13 @@ static int cmd_ingest(struct ctx *c, int argc, char **argv)
 	int nr_paths;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "qb:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "qb:r", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'q':
 			quiet = true;
+			break;
+		case 'r':
+			react = true;
 			break;
 		case 'b':
 			batch = strtol(optarg, NULL, 10);
@@ -156,8 +162,11 @@ static int cmd_ingest(struct ctx *c, int argc, char **argv)
 	}
 	if (load_config(c) || open_store(c, &st))
 		return 1;
+	/* the branches are derived state: repair them before changing more */
+	queue_reconcile(&st, &c->cfg);
 	ingest_init(&in, &st, &c->cfg);
 	in.batch = (size_t)batch;
+	in.react = react;
 	log_set_quiet(quiet);
 	for (int i = 0; i < nr_paths; i++) {
 		struct buf err = BUF_INIT(4096);
@@ -305,6 +314,42 @@ static int cmd_outbox(struct ctx *c, int argc, char **argv)
 	return r;
 }
 
+/* ---- queue ---------------------------------------------------------- */
+
+static int cmd_queue(struct ctx *c, int argc, char **argv)
+{
+	const struct subcommand *sc = find_subcommand("queue");
+	const char *what = NULL;
+	bool json = false;
+	struct store st;
+	int r;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return usage_error(sc, "unknown option '%s'", argv[i]);
+		else if (!what)
+			what = argv[i];
+		else
+			return usage_error(sc, "too many arguments at '%s'", argv[i]);
+	}
+	if (!what)
+		what = "list";
+	if (strcmp(what, "list") && strcmp(what, "sync"))
+		return usage_error(sc, "unknown queue command '%s'", what);
+	if (json && strcmp(what, "list"))
+		return usage_error(sc, "%s", "only 'queue list' takes --json");
+	if (load_config(c) || open_store(c, &st))
+		return 1;
+	if (!strcmp(what, "sync"))
+		r = queue_reconcile(&st, &c->cfg) ? 1 : 0;
+	else
+		r = queue_list(&st, &c->cfg, stdout, json) ? 1 : 0;
+	store_close(&st);
+	return r;
+}
+
 /* ---- run, once ------------------------------------------------------ */
 
 static int cmd_run(struct ctx *c, int argc, char **argv)
@@ -343,7 +388,7 @@ static int cmd_check(struct ctx *c, int argc, char **argv)
 static int cmd_help(struct ctx *c, int argc, char **argv);
 
 static const struct subcommand subcommands[] = {
-	{ "ingest", cmd_ingest, "patchbot ingest [--quiet] [--batch N] [PATH|-]...",
+	{ "ingest", cmd_ingest, "patchbot ingest [--quiet] [--batch N] [--react] [PATH|-]...",
 	  "store mail from mbox files, Maildirs, folders, .eml files or stdin",
 	  "Reads every message of each PATH through the same pipeline the IMAP\n"
 	  "listener uses: parse, classify (patch, cover letter, reply, pull request,\n"
@@ -352,8 +397,12 @@ static const struct subcommand subcommands[] = {
 	  "mail files), a single message file, or - for standard input (the default).\n"
 	  "Mail already stored (same Message-ID) is counted as duplicate; mail over a\n"
 	  "limit or unparsable is stored as rejected with the reason.\n\n"
+	  "Ingest only stores: commands in the mail are not run and no feedback or\n"
+	  "notice is written, so importing an archive answers nothing.\n\n"
 	  "  -q, --quiet    no progress line and no summary\n"
-	  "  -b, --batch N  messages per database transaction (default 500)" },
+	  "  -b, --batch N  messages per database transaction (default 500)\n"
+	  "  -r, --react    run commands and write replies, feedback and notices,\n"
+	  "                 as the daemon does" },
 	{ "series", cmd_series, "patchbot series list [--json] | series show ID|MESSAGE-ID [--json]",
 	  "list series, or show one with its versions, patches and trailers",
 	  "'series list' prints every series: its versions, the newest version's\n"
@@ -361,6 +410,14 @@ static const struct subcommand subcommands[] = {
 	  "'series show' takes a series number or the Message-ID of any of its mails\n"
 	  "and prints every version (newest first) with its patches, files, hunk\n"
 	  "functions and trailers.\n\n"
+	  "  --json   machine-readable output" },
+	{ "queue", cmd_queue, "patchbot queue list [--json] | queue sync",
+	  "show the patch queue, or rebuild branches that differ from it",
+	  "'queue list' prints each queue branch (tree.branch, top first) with its\n"
+	  "series versions in order, their commit ranges, and the branch tip.\n"
+	  "'queue sync' compares each branch with the queue state in the database,\n"
+	  "rebuilds what differs and logs it (the daemon and 'ingest' do this at\n"
+	  "start-up).\n\n"
 	  "  --json   machine-readable output" },
 	{ "run", cmd_run, "patchbot run",
 	  "the daemon: read mail over IMAP, answer over SMTP",

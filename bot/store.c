@@ -179,6 +179,120 @@ static const char *const migrations[] = {
 	"  last_uid INTEGER NOT NULL,"
 	"  updated INTEGER NOT NULL"
 	");",
+
+	/*
+	 * The patch queue (issue 4): which series version sits on which
+	 * branch in which order.  The git branches are derived from it:
+	 * parent and tip say what the entry was last built as, so a rebuild
+	 * reuses every entry whose parent did not change (tip NULL: build
+	 * again).  queued_at is the committer date, so that the same state
+	 * always gives the same commit ids.
+	 */
+	"CREATE TABLE queue ("
+	"  version_id INTEGER PRIMARY KEY REFERENCES versions(id),"
+	"  branch TEXT NOT NULL,"
+	"  position INTEGER NOT NULL,"
+	"  queued_at INTEGER NOT NULL,"
+	"  queued_by TEXT NOT NULL,"            /* maintainer address */
+	"  queued_by_name TEXT NOT NULL DEFAULT '',"
+	"  cause_id INTEGER REFERENCES messages(id),"
+	"  parent TEXT,"
+	"  tip TEXT"
+	");"
+	"CREATE INDEX queue_branch ON queue(branch, position);"
+	"CREATE TABLE queue_commits ("
+	"  version_id INTEGER NOT NULL REFERENCES versions(id),"
+	"  idx INTEGER NOT NULL,"
+	"  patch_id INTEGER NOT NULL REFERENCES patches(id),"
+	"  commit_id TEXT NOT NULL,"
+	"  PRIMARY KEY (version_id, idx)"
+	") WITHOUT ROWID;"
+	/* what happened to queued versions: queued, superseded, dropped, moved */
+	"CREATE TABLE queue_history ("
+	"  id INTEGER PRIMARY KEY,"
+	"  version_id INTEGER NOT NULL REFERENCES versions(id),"
+	"  action TEXT NOT NULL,"
+	"  branch TEXT NOT NULL,"
+	"  detail TEXT NOT NULL DEFAULT '',"
+	"  by TEXT,"
+	"  cause_id INTEGER REFERENCES messages(id),"
+	"  at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX queue_history_version ON queue_history(version_id);",
+
+	/*
+	 * Feedback to submitters (issue 6): the mails sent per series
+	 * version, with the checks they carried and the wording of the
+	 * "effect" request (so the next one to that submitter differs), and
+	 * the series a maintainer silenced with "quiet".  No foreign key on
+	 * series_id: series merge (series.c deletes the emptied one).
+	 */
+	"CREATE TABLE feedback_sent ("
+	"  id INTEGER PRIMARY KEY,"
+	"  version_id INTEGER NOT NULL REFERENCES versions(id),"
+	"  message_id TEXT NOT NULL,"           /* of the feedback mail */
+	"  submitter TEXT NOT NULL,"            /* lowercased address */
+	"  checks TEXT NOT NULL,"               /* space-separated names */
+	"  variant INTEGER,"                    /* effect wording, or NULL */
+	"  cause_id INTEGER REFERENCES messages(id),"
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE INDEX feedback_sent_version ON feedback_sent(version_id);"
+	"CREATE INDEX feedback_sent_submitter ON feedback_sent(submitter, id);"
+	"CREATE TABLE feedback_quiet ("
+	"  series_id INTEGER PRIMARY KEY,"
+	"  by TEXT NOT NULL,"
+	"  created INTEGER NOT NULL"
+	");",
+
+	/*
+	 * Subscriptions (issue 7).  A subscription is indexed by prefix: a
+	 * plain path by itself, a glob by its literal folder part, so that a
+	 * touched file is matched with one lookup per folder level.  token
+	 * is its one-click unsubscribe token.  A request waits for the
+	 * confirmation round trip; its items are what it asks for, and
+	 * mail_id is the confirmation mail's Message-ID (a reply to it
+	 * confirms).  sub_secret keys the tokens' HMAC.
+	 */
+	"CREATE TABLE subscriptions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  address TEXT NOT NULL,"              /* lowercased */
+	"  path TEXT NOT NULL,"
+	"  func TEXT NOT NULL DEFAULT '',"
+	"  glob INTEGER NOT NULL,"
+	"  prefix TEXT NOT NULL,"
+	"  token TEXT NOT NULL UNIQUE,"
+	"  source_id INTEGER REFERENCES messages(id),"
+	"  created INTEGER NOT NULL,"
+	"  UNIQUE (address, path, func)"
+	");"
+	"CREATE INDEX subscriptions_prefix ON subscriptions(prefix);"
+	"CREATE TABLE sub_requests ("
+	"  id INTEGER PRIMARY KEY,"
+	"  address TEXT NOT NULL,"
+	"  cause_id INTEGER NOT NULL REFERENCES messages(id),"
+	"  token TEXT NOT NULL UNIQUE,"
+	"  mail_id TEXT NOT NULL UNIQUE,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (state IN ('pending', 'confirmed')),"
+	"  done_at INTEGER,"
+	"  UNIQUE (cause_id, address)"
+	");"
+	"CREATE INDEX sub_requests_address ON sub_requests(address, created);"
+	"CREATE INDEX sub_requests_created ON sub_requests(created);"
+	"CREATE TABLE sub_request_items ("
+	"  request_id INTEGER NOT NULL REFERENCES sub_requests(id),"
+	"  path TEXT NOT NULL,"
+	"  func TEXT NOT NULL DEFAULT '',"
+	"  PRIMARY KEY (request_id, path, func)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE sub_secret ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  secret BLOB NOT NULL,"
+	"  created INTEGER NOT NULL"
+	");",
 };
 #define NR_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -188,7 +302,7 @@ int store_error(struct store *st, const char *what)
 		     st->db ? sqlite3_errmsg(st->db) : "not open");
 }
 
-static int exec(struct store *st, const char *sql)
+int store_exec(struct store *st, const char *sql)
 {
 	char *msg = NULL;
 
@@ -211,7 +325,7 @@ static int migrate(struct store *st, struct buf *err)
 {
 	int v;
 
-	if (exec(st, "CREATE TABLE IF NOT EXISTS schema_version ("
+	if (store_exec(st, "CREATE TABLE IF NOT EXISTS schema_version ("
 		     " version INTEGER NOT NULL, applied INTEGER NOT NULL)"))
 		goto fail;
 	v = store_schema_version(st);
@@ -225,7 +339,7 @@ static int migrate(struct store *st, struct buf *err)
 	for (; v < NR_MIGRATIONS; v++) {
 		sqlite3_stmt *s;
 
-		if (store_begin(st) || exec(st, migrations[v]))
+		if (store_begin(st) || store_exec(st, migrations[v]))
 			goto fail_tx;
 		s = store_stmt(st, "INSERT INTO schema_version VALUES (?, ?)");
 		if (!s)
@@ -265,11 +379,11 @@ int store_open(struct store *st, const char *path, struct buf *err)
 	 * default; in memory that is a memcpy instead of two system calls a
 	 * page (it is emptied when the savepoint is released).
 	 */
-	if (exec(st, "PRAGMA journal_mode = WAL") ||
-	    exec(st, "PRAGMA synchronous = NORMAL") ||
-	    exec(st, "PRAGMA cache_size = -16384") ||
-	    exec(st, "PRAGMA temp_store = MEMORY") ||
-	    exec(st, "PRAGMA foreign_keys = ON") || migrate(st, err)) {
+	if (store_exec(st, "PRAGMA journal_mode = WAL") ||
+	    store_exec(st, "PRAGMA synchronous = NORMAL") ||
+	    store_exec(st, "PRAGMA cache_size = -16384") ||
+	    store_exec(st, "PRAGMA temp_store = MEMORY") ||
+	    store_exec(st, "PRAGMA foreign_keys = ON") || migrate(st, err)) {
 		if (!err->len)
 			buf_addf(err, "cannot set up database '%s'", path);
 		store_close(st);
@@ -290,7 +404,7 @@ void store_close(struct store *st)
 
 int store_begin(struct store *st)
 {
-	if (exec(st, "BEGIN IMMEDIATE"))
+	if (store_exec(st, "BEGIN IMMEDIATE"))
 		return -1;
 	st->in_tx = 1;
 	return 0;
@@ -298,7 +412,7 @@ int store_begin(struct store *st)
 
 int store_commit(struct store *st)
 {
-	if (exec(st, "COMMIT"))
+	if (store_exec(st, "COMMIT"))
 		return -1;
 	st->in_tx = 0;
 	return 0;

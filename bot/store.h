@@ -13,7 +13,12 @@
 
 #include "buf.h"
 
-#define STORE_STMT_CACHE 128
+/*
+ * Slots for prepared statements, one per SQL literal that runs: the
+ * daemon runs nearly all of them (ingest, commands, queue, feedback,
+ * subscriptions: about 150 call sites), and a full cache fails the call.
+ */
+#define STORE_STMT_CACHE 512
 
 struct store {
 	sqlite3 *db;
@@ -31,6 +36,9 @@ int store_open(struct store *st, const char *path, struct buf *err);
 void store_close(struct store *st);
 /* The schema version the database is at. */
 int store_schema_version(struct store *st);
+
+/* Run SQL text (no results); 0, or -1 with the error logged. */
+int store_exec(struct store *st, const char *sql);
 
 int store_begin(struct store *st);
 int store_commit(struct store *st);

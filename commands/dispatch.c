@@ -12,14 +12,20 @@
 
 #include "auth.h"
 #include "command.h"
+#include "feedback.h"
 #include "log.h"
+#include "notice.h"
 #include "outbox.h"
 #include "parse.h"
 #include "reply.h"
+#include "subs.h"
 #include "util.h"
 
 extern const struct tschema help_schema[];
 extern const struct tschema status_schema[];
+extern const struct tschema subs_confirm_schema[];
+extern const struct tschema subs_done_schema[];
+extern const struct tschema subs_notice_schema[];
 
 static const struct tschema command_result_schema[] = {
 	{ "line", TS_TEXT, NULL },
@@ -46,6 +52,25 @@ const struct shipped_template shipped_templates[] = {
 	{ "transcript.txt", transcript_schema },
 	{ "help.txt", help_schema },
 	{ "status.txt", status_schema },
+	{ "queue-added.txt", notice_schema },
+	{ "queue-removed.txt", notice_schema },
+	{ "queue-moved.txt", notice_schema },
+	{ "queue-superseded.txt", notice_schema },
+	{ "feedback/mail.txt", feedback_mail_schema },
+	{ "feedback/effect-1.txt", feedback_patches_schema },
+	{ "feedback/effect-2.txt", feedback_patches_schema },
+	{ "feedback/effect-3.txt", feedback_patches_schema },
+	{ "feedback/effect-4.txt", feedback_patches_schema },
+	{ "feedback/effect-5.txt", feedback_patches_schema },
+	{ "feedback/effect-6.txt", feedback_patches_schema },
+	{ "feedback/security.txt", feedback_patches_schema },
+	{ "feedback/maintainers.txt", feedback_maintainers_schema },
+	{ "feedback/too-soon.txt", feedback_too_soon_schema },
+	{ "feedback/route.txt", feedback_route_schema },
+	{ "feedback/signoff.txt", feedback_signoff_schema },
+	{ "subscribe-confirm.txt", subs_confirm_schema },
+	{ "subscribe-done.txt", subs_done_schema },
+	{ "notice-subscription.txt", subs_notice_schema },
 	{ NULL, NULL },
 };
 
@@ -406,6 +431,13 @@ int dispatch_mail(struct store *st, const struct config *cfg,
 
 	if (!cfg || !cfg->bot_address || !m->body)
 		return 0;
+	/*
+	 * A reply to a subscription confirmation, or mail to a one-click
+	 * unsubscribe address, is no command mail: subs.c takes it whole.
+	 */
+	ret = subs_handle_mail(st, cfg, m, row);
+	if (ret)
+		return ret < 0 ? -1 : 0;
 	ct = mail_header(m, "Content-Type");
 	o = (struct cmdparse_opts){
 		.prefix = cfg->command_prefix,

@@ -150,7 +150,9 @@ static enum cmd_result status_run(struct cmd_ctx *c, const struct cmd_args *a)
 	sqlite3_reset(s);
 	tvars_set_list(v, "versions");
 	s = store_stmt(c->st,
-		"SELECT v.id, v.version, v.label, v.total, v.complete, v.state,"
+		"SELECT v.id, v.version, v.label, v.total, v.complete,"
+		" coalesce((SELECT 'queued on ' || branch FROM queue WHERE version_id = v.id),"
+		"   v.state),"
 		" strftime('%Y-%m-%d', v.date, 'unixepoch'),"
 		" (SELECT count(DISTINCT n) FROM patches WHERE version_id = v.id"
 		"   AND n BETWEEN 1 AND v.total),"

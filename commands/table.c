@@ -7,11 +7,33 @@
 
 extern const struct command cmd_help;
 extern const struct command cmd_status;
+extern const struct command cmd_queue;
+extern const struct command cmd_drop;
+extern const struct command cmd_promote;
+extern const struct command cmd_try;
+extern const struct command cmd_list;
+extern const struct command cmd_pending;
+extern const struct command cmd_quiet;
+extern const struct command cmd_feedback;
+extern const struct command cmd_subscribe;
+extern const struct command cmd_unsubscribe;
+extern const struct command cmd_subscriptions;
 
 /* Adding a command: one file in commands/ and one line here. */
 const struct command *const command_table[] = {
 	&cmd_help,
 	&cmd_status,
+	&cmd_quiet,
+	&cmd_feedback,
+	&cmd_queue,
+	&cmd_drop,
+	&cmd_promote,
+	&cmd_try,
+	&cmd_list,
+	&cmd_pending,
+	&cmd_subscribe,
+	&cmd_unsubscribe,
+	&cmd_subscriptions,
 	NULL,
 };
 

@@ -20,32 +20,10 @@
 #include "testutil.h"
 #include "util.h"
 
-static char *srcpath(const char *rel)
-{
-	const char *dir = getenv("PATCHBOT_SRCDIR");
-
-	return xasprintf("%s/%s", dir && *dir ? dir : "..", rel);
-}
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	struct buf b = BUF_INIT(BUF_NOLIMIT);
-	char chunk[4096];
-	size_t n;
-
-	if (!f)
-		return NULL;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&b, chunk, n);
-	fclose(f);
-	return buf_detach(&b, NULL);
-}
-
 static void load_config(struct config *cfg)
 {
 	struct buf err = BUF_INIT(1024);
-	char *path = srcpath("tests/data/commands/patchbot.conf");
+	char *path = test_srcpath("tests/data/commands/patchbot.conf");
 
 	if (config_load(cfg, path, true, &err)) {
 		print_error("%s\n", err.s);
@@ -89,7 +67,7 @@ static void run_case(struct config *cfg, const char *dir, const char *name)
 	char *in_path = xasprintf("%s/%s/in.eml", dir, name);
 	char *exp_path = xasprintf("%s/%s/expected.eml", dir, name);
 	char *series = xasprintf("%s/series.mbox", dir);
-	char *expected = read_file(exp_path), *got;
+	char *expected = test_read_file(exp_path, NULL), *got;
 	struct store st;
 	struct ingest in;
 
@@ -131,7 +109,7 @@ static int cmp_str(const void *a, const void *b)
 
 static void test_golden(void **state)
 {
-	char *dir = srcpath("tests/data/commands");
+	char *dir = test_srcpath("tests/data/commands");
 	struct strlist cases = { 0 };
 	struct config cfg;
 	struct dirent *de;
@@ -156,12 +134,12 @@ static void test_golden(void **state)
 /* Every shipped template names only what its schema has. */
 static void test_shipped_templates(void **state)
 {
-	char *dir = srcpath("templates");
+	char *dir = test_srcpath("templates");
 
 	(void)state;
 	for (size_t i = 0; shipped_templates[i].name; i++) {
 		char *path = xasprintf("%s/%s", dir, shipped_templates[i].name);
-		char *text = read_file(path);
+		char *text = test_read_file(path, NULL);
 		struct buf err = BUF_INIT(1024);
 
 		print_message("template %s\n", shipped_templates[i].name);
@@ -242,7 +220,7 @@ static void test_roles_and_auth(void **state)
 	struct store st;
 	struct ingest in;
 	struct config cfg;
-	char *series = srcpath("tests/data/commands/series.mbox"), *s;
+	char *series = test_srcpath("tests/data/commands/series.mbox"), *s;
 
 	(void)state;
 	load_config(&cfg);
@@ -379,7 +357,7 @@ static void test_no_commands_in_reviews(void **state)
 	struct store st;
 	struct ingest in;
 	struct config cfg;
-	char *reviews = srcpath("tests/data/reviews");
+	char *reviews = test_srcpath("tests/data/reviews");
 
 	(void)state;
 	load_config(&cfg);

@@ -103,6 +103,16 @@ expect_eq $? 1
 "$PATCHBOT" -c "$TEST_TMP/nonexistent" series list >/dev/null 2>&1
 expect_eq $? 1
 
+begin "ingest answers nothing unless --react: an archive import sends no mail"
+printf '[bot]\n\taddress = bot@example.org\n\tdatabase = react.db\n\ttemplates = %s/templates\n' \
+	"$PATCHBOT_SRCDIR" >react.conf
+printf 'From: A <a@example.org>\nTo: bot@example.org\nSubject: hi\nMessage-ID: <react1@x>\n\nhelp\n' >help.eml
+"$PATCHBOT" -c react.conf ingest --quiet help.eml
+expect_eq "$("$PATCHBOT" -c react.conf outbox list --json | jq length)" 0
+printf 'From: A <a@example.org>\nTo: bot@example.org\nSubject: hi\nMessage-ID: <react2@x>\n\nhelp\n' >help2.eml
+"$PATCHBOT" -c react.conf ingest --quiet --react help2.eml
+expect_eq "$("$PATCHBOT" -c react.conf outbox list --json | jq length)" 1
+
 begin "check reports unknown keys and bad values with the key"
 printf '[bot]\n\tdatabase = x.db\n\tfrobnicate = 1\n\tmaxMessageSize = lots\n' >bad
 out=$("$PATCHBOT" -c bad check)

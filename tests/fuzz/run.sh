@@ -14,7 +14,9 @@ sh "$top/tests/fuzz/build.sh" "$out" >/dev/null
 seeds="$out/seeds"
 rm -rf "$seeds"
 mkdir -p "$seeds/mail" "$seeds/subject" "$seeds/cmdparse" "$seeds/template" \
-	"$seeds/authres"
+	"$seeds/authres" "$seeds/maintainers"
+cp "$top"/tests/data/maintainers/* "$top"/tests/data/fuzz-regressions/* \
+	"$seeds/maintainers/" 2>/dev/null || true
 i=0
 for f in "$corpora"/patchwork/*/* "$top"/tests/data/*/*.eml \
 	"$top"/tests/data/*/*/*.eml "$top"/tests/data/fuzz-regressions/*; do
@@ -32,14 +34,16 @@ printf 'mx.example.org 1; none' >"$seeds/authres/2"
 printf 'mx.example.org; dkim=fail reason="bad signature" header.d="ex ample.org"; arc=none' >"$seeds/authres/3"
 
 status=0
-for bin in "$out"/fuzz_*; do
-	name=$(basename "$bin")
+for src in "$top"/tests/fuzz/fuzz_*.c; do
+	name=$(basename "${src%.c}")
+	bin="$out/$name"
 	case $name in
 	fuzz_mail | fuzz_mbox | fuzz_diff) seed=$seeds/mail ;;
 	fuzz_subject) seed=$seeds/subject ;;
 	fuzz_cmdparse) seed=$seeds/cmdparse ;;
 	fuzz_template) seed=$seeds/template ;;
 	fuzz_authres) seed=$seeds/authres ;;
+	fuzz_maintainers) seed=$seeds/maintainers ;;
 	*) seed=$seeds/mail ;;
 	esac
 	work="$out/corpus-$name"
