@@ -198,30 +198,47 @@ static int cmd_ingest(struct ctx *c, int argc, char **argv)
 	return failed;
 }
 
+/*
+ * The arguments of series, outbox and queue: "[--json] WHAT [ARG]".
+ * *what defaults to "list"; arg may be NULL when no ARG is allowed.
+ * Returns 0, or the usage exit status after saying what is wrong.
+ */
+static int parse_what(const struct subcommand *sc, int argc, char **argv,
+		      bool *json, const char **what, const char **arg)
+{
+	*json = false;
+	*what = NULL;
+	if (arg)
+		*arg = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			*json = true;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return usage_error(sc, "unknown option '%s'", argv[i]);
+		else if (!*what)
+			*what = argv[i];
+		else if (arg && !*arg)
+			*arg = argv[i];
+		else
+			return usage_error(sc, "too many arguments at '%s'", argv[i]);
+	}
+	if (!*what)
+		*what = "list";
+	return 0;
+}
+
 /* ---- series ---------------------------------------------------------- */
 
 static int cmd_series(struct ctx *c, int argc, char **argv)
 {
 	const struct subcommand *sc = find_subcommand("series");
-	bool json = false;
-	const char *what = NULL, *which = NULL;
+	bool json;
+	const char *what, *which;
 	struct store st;
 	int r;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else if (argv[i][0] == '-' && argv[i][1])
-			return usage_error(sc, "unknown option '%s'", argv[i]);
-		else if (!what)
-			what = argv[i];
-		else if (!which)
-			which = argv[i];
-		else
-			return usage_error(sc, "too many arguments at '%s'", argv[i]);
-	}
-	if (!what)
-		what = "list";
+	if ((r = parse_what(sc, argc, argv, &json, &what, &which)))
+		return r;
 	if (strcmp(what, "list") && strcmp(what, "show"))
 		return usage_error(sc, "unknown series command '%s'", what);
 	if (!strcmp(what, "show") && !which)
@@ -247,25 +264,13 @@ static int cmd_series(struct ctx *c, int argc, char **argv)
 static int cmd_outbox(struct ctx *c, int argc, char **argv)
 {
 	const struct subcommand *sc = find_subcommand("outbox");
-	bool json = false;
-	const char *what = NULL, *dir = NULL;
+	bool json;
+	const char *what, *dir;
 	struct store st;
-	int r = 0;
+	int r;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else if (argv[i][0] == '-' && argv[i][1])
-			return usage_error(sc, "unknown option '%s'", argv[i]);
-		else if (!what)
-			what = argv[i];
-		else if (!dir)
-			dir = argv[i];
-		else
-			return usage_error(sc, "too many arguments at '%s'", argv[i]);
-	}
-	if (!what)
-		what = "list";
+	if ((r = parse_what(sc, argc, argv, &json, &what, &dir)))
+		return r;
 	if ((!strcmp(what, "list") || !strcmp(what, "flush")) && dir)
 		return usage_error(sc, "'outbox %s' takes no argument", what);
 	if (!strcmp(what, "dump") && !dir)
@@ -319,23 +324,13 @@ static int cmd_outbox(struct ctx *c, int argc, char **argv)
 static int cmd_queue(struct ctx *c, int argc, char **argv)
 {
 	const struct subcommand *sc = find_subcommand("queue");
-	const char *what = NULL;
-	bool json = false;
+	const char *what;
+	bool json;
 	struct store st;
 	int r;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else if (argv[i][0] == '-' && argv[i][1])
-			return usage_error(sc, "unknown option '%s'", argv[i]);
-		else if (!what)
-			what = argv[i];
-		else
-			return usage_error(sc, "too many arguments at '%s'", argv[i]);
-	}
-	if (!what)
-		what = "list";
+	if ((r = parse_what(sc, argc, argv, &json, &what, NULL)))
+		return r;
 	if (strcmp(what, "list") && strcmp(what, "sync"))
 		return usage_error(sc, "unknown queue command '%s'", what);
 	if (json && strcmp(what, "list"))
