@@ -496,6 +496,24 @@ static int claim(struct store *st, int64_t id, int64_t now)
 	return sqlite3_changes(st->db) ? 1 : 0;
 }
 
+int smtp_release_leases(struct store *st)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"UPDATE outbox SET next_attempt = 0 WHERE state = 'pending'"
+		" AND attempts = 0 AND next_attempt > ?");
+	int n;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, now_seconds());
+	if (store_done(st, s))
+		return -1;
+	n = sqlite3_changes(st->db);
+	if (n)
+		log_info("SMTP: %d mail(s) whose sending was cut off will go out now", n);
+	return n;
+}
+
 /* One outbox row, copied out of sqlite so no query stays open. */
 struct row {
 	int64_t id, attempts, created;

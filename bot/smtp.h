@@ -47,4 +47,12 @@ void smtp_global_cleanup(void);
 int smtp_flush(struct store *st, const struct config *cfg,
 	       struct smtp_stats *stats, int64_t *next_due);
 
+/*
+ * At start-up, when no transfer of this process can be under way: a mail
+ * never tried yet but leased (claimed just before a transfer that a crash
+ * cut off) is made due at once instead of after the lease.  Returns how
+ * many, or -1.
+ */
+int smtp_release_leases(struct store *st);
+
 #endif

@@ -485,6 +485,28 @@ static void test_never_twice(void **state)
 	assert_int_equal(row_int(c, a, "attempts"), 1);
 }
 
+/* A lease left by a crash mid-transfer: given back at start-up, sent now. */
+static void test_release_leases(void **state)
+{
+	struct ctx *c = *state;
+	int64_t a = queue(c, "lease@test", "rita@example.org", mail_a);
+	int64_t b = queue(c, "tried@test", "rita@example.org", mail_a);
+	char *q = xasprintf("UPDATE outbox SET next_attempt = %lld",
+			    (long long)now_seconds() + 300);
+
+	sql(c, q);
+	free(q);
+	/* b failed once before: its backoff is not a lease and stays */
+	sql(c, "UPDATE outbox SET attempts = 1, last_error = '451 later' WHERE message_id = 'tried@test'");
+	assert_int_equal(flush(c), 0);
+	assert_int_equal(c->stats.sent, 0);
+	assert_int_equal(smtp_release_leases(&c->st), 1);
+	assert_int_equal(flush(c), 0);
+	assert_int_equal(c->stats.sent, 1);
+	assert_row_str(c, a, "state", "sent");
+	assert_row_str(c, b, "state", "pending");
+}
+
 static void test_temporary_failure(void **state)
 {
 	struct ctx *c = *state;
@@ -782,6 +804,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_one_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_never_twice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_leases, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_temporary_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backoff_grows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_permanent_failure, setup, teardown),
