@@ -11,6 +11,9 @@
 #   sh deploy/mailstack.sh env DIR      print DIR/env (shell assignments)
 #   sh deploy/mailstack.sh status DIR   say what runs
 #   sh deploy/mailstack.sh pids DIR     the pids of every process of the stack
+#   sh deploy/mailstack.sh botconfig DIR FILE TEMPLATES
+#                                       write a patchbot configuration for the
+#                                       bot user of the running stack
 #
 # The mail domain is example.org.  Its users are bot, maintainer, submitter,
 # reviewer and list, each with the password "pass".  Mail to
@@ -50,7 +53,7 @@ die() {
 }
 
 usage() {
-	echo "usage: $0 start|stop|env|status|pids DIR" >&2
+	echo "usage: $0 start|stop|env|status|pids DIR | botconfig DIR FILE TEMPLATES" >&2
 	exit 2
 }
 
@@ -388,6 +391,40 @@ do_status() {
 	[ $running -eq 2 ]
 }
 
+# botconfig FILE TEMPLATES: patchbot's configuration for the bot user
+# (plain IMAP and SMTP on loopback, no DKIM), its database beside FILE.
+do_botconfig() {
+	. "$DIR/env"
+	cat >"$1" <<CONFIG
+# patchbot configuration for the loopback mail stack in $DIR
+[bot]
+	address = bot@$PB_DOMAIN
+	database = $(cd "$(dirname "$1")" && pwd)/state.db
+	templates = $2
+[imap]
+	url = imap://127.0.0.1:$PB_IMAP_PORT/INBOX
+	user = bot
+	password = $PB_PASS
+	tls = false
+[smtp]
+	url = smtp://127.0.0.1:$PB_SMTP_PORT
+	tls = false
+[list]
+	address = list@$PB_DOMAIN
+[maintainer]
+	email = maintainer@$PB_DOMAIN
+[auth]
+	# a loopback stack has no DKIM; a real deployment keeps this on
+	requireDkim = false
+CONFIG
+}
+
+if [ "${1:-}" = botconfig ]; then
+	[ $# -eq 4 ] || usage
+	bc_file=$3
+	bc_templates=$4
+	set -- botconfig "$2"
+fi
 [ $# -eq 2 ] || usage
 action=$1
 case "$2" in
@@ -409,5 +446,6 @@ stop) do_stop ;;
 env) cat "$DIR/env" ;;
 status) do_status ;;
 pids) stack_pids ;;
+botconfig) do_botconfig "$bc_file" "$bc_templates" ;;
 *) usage ;;
 esac

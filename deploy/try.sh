@@ -56,28 +56,7 @@ sh deploy/mailstack.sh start "$STACK" >/dev/null
 . "$STACK/env"
 
 mkdir -p "$TRY"
-cat >"$TRY/config" <<CONFIG
-# patchbot configuration for trying it locally (git-config syntax)
-[bot]
-	address = bot@$PB_DOMAIN
-	database = state.db
-	templates = $top/templates
-[imap]
-	url = imap://127.0.0.1:$PB_IMAP_PORT/INBOX
-	user = bot
-	password = $PB_PASS
-	tls = false
-[smtp]
-	url = smtp://127.0.0.1:$PB_SMTP_PORT
-	tls = false
-[list]
-	address = list@$PB_DOMAIN
-[maintainer]
-	email = maintainer@$PB_DOMAIN
-[auth]
-	# a loopback stack has no DKIM; a real deployment keeps this on
-	requireDkim = false
-CONFIG
+sh deploy/mailstack.sh botconfig "$STACK" "$TRY/config" "$top/templates"
 rm -f "$TRY/state.db" "$TRY/state.db-wal" "$TRY/state.db-shm"
 
 echo "== starting patchbot run (log: try/patchbot.log)"

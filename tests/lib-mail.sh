@@ -212,25 +212,6 @@ mail_header() {
 # of the running stack (plain IMAP and SMTP on loopback, no DKIM), its
 # database beside FILE; EXTRA is appended as more configuration lines.
 write_bot_config() {
-	cat >"$1" <<CONFIG
-[bot]
-	address = bot@$PB_DOMAIN
-	database = $(dirname "$1")/state.db
-	templates = $PATCHBOT_SRCDIR/templates
-[imap]
-	url = imap://127.0.0.1:$PB_IMAP_PORT/INBOX
-	user = bot
-	password = $PB_PASS
-	tls = false
-[smtp]
-	url = smtp://127.0.0.1:$PB_SMTP_PORT
-	tls = false
-[list]
-	address = list@$PB_DOMAIN
-[maintainer]
-	email = maintainer@$PB_DOMAIN
-[auth]
-	requireDkim = false
-${2:-}
-CONFIG
+	sh "$MAILSTACK" botconfig "$MAILSTACK_DIR" "$1" "$PATCHBOT_SRCDIR/templates" &&
+		printf '%s\n' "${2:-}" >>"$1"
 }
