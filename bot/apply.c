@@ -304,6 +304,11 @@ int apply_commit(git_repository *repo, const git_oid *parent,
 		return -1;
 	}
 	r = apply_tree(repo, git_commit_tree_id(pc), p->diff, &tree_id, err);
+	for (size_t i = 0; !r && p->fixups && i < p->fixups->nr; i++) {
+		git_oid folded = tree_id;
+
+		r = apply_tree(repo, &folded, p->fixups->v[i], &tree_id, err);
+	}
 	if (r)
 		goto out;
 	r = -1;

@@ -28,6 +28,9 @@ struct apply_patch {
 	int64_t date;
 	/* "Key: value" lines from review replies, in arrival order */
 	const struct strlist *trailers;
+	/* diffs folded into this patch (`fold`), applied after diff, in
+	 * order, into the same commit; NULL for none */
+	const struct strlist *fixups;
 };
 
 /* Who queued it: committer and Signed-off-by. */
