@@ -1,0 +1,142 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# test_faults_io: what the daemon meets below it, on the real mail stack.
+# Another process holds sqlite's write lock for longer than the busy
+# timeout; the database's file system fills up; dovecot goes away in the
+# middle of a FETCH of a hundred messages.  Each time: a clear log line,
+# retries, no corruption, every message processed once and every reply
+# delivered once.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-mail.sh"
+
+command -v sqlite3 >/dev/null || {
+	echo "not ok - sqlite3 is missing: run deploy/install-deps.sh"
+	exit 1
+}
+mailstack_up
+# the database lives on a small file system of its own, to fill it up
+dbdir=$(mktemp -d /tmp/pbdb.XXXXXX)
+if ! mount -t tmpfs -o size=16m tmpfs "$dbdir"; then
+	echo "not ok - cannot mount a tmpfs for the disk-full case"
+	exit 1
+fi
+write_bot_config "$TEST_TMP/config" "[limits]
+	repliesPerSender = 1000
+	repliesPerHour = 1000"
+sed -i "s|database = .*|database = $dbdir/state.db|" "$TEST_TMP/config"
+db="$dbdir/state.db"
+LOG="$TEST_TMP/daemon.log"
+DAEMON=
+trap 'kill -9 $DAEMON 2>/dev/null; umount "$dbdir"; rmdir "$dbdir"; mailstack_down; rm -rf "$TEST_TMP"' EXIT
+pb() { "$PATCHBOT" -c "$TEST_TMP/config" "$@"; }
+q() { sqlite3 -cmd ".timeout 20000" "$db" "$1"; }
+start_daemon() {
+	"$PATCHBOT" -c "$TEST_TMP/config" run >>"$LOG" 2>&1 &
+	DAEMON=$!
+}
+wait_until() {
+	_end=$(($(date +%s) + $1))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		if [ "$(date +%s)" -ge "$_end" ]; then
+			echo "# gave up waiting for: $*"
+			tail -n 10 "$LOG" | sed 's/^/# daemon: /'
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+log_has() { grep -q "$1" "$LOG"; }
+stored() { [ "$(q "SELECT count(*) FROM messages WHERE subject LIKE '$1%'")" = "$2" ]; }
+# append N mails "help TAG i" from USER straight into the bot's INBOX
+append_help() {
+	_i=1
+	while [ "$_i" -le "$3" ]; do
+		printf 'From: %s@%s\r\nTo: bot@%s\r\nSubject: help %s %d\r\nMessage-ID: <%s.%d.%s@%s>\r\nDate: %s\r\n\r\nhelp\r\n' \
+			"$1" "$PB_DOMAIN" "$PB_DOMAIN" "$2" "$_i" "$2" "$_i" "$$" "$PB_DOMAIN" \
+			"$(date -R)" >"$TEST_TMP/m.eml"
+		curl -s "imap://127.0.0.1:$PB_IMAP_PORT/INBOX" -u "bot:$PB_PASS" \
+			-T "$TEST_TMP/m.eml" || return 1
+		_i=$((_i + 1))
+	done
+}
+# box_dups USER: Message-IDs found more than once in USER's Maildir
+box_dups() {
+	for f in "$MAILSTACK_DIR/mail/$1"/Maildir/cur/* "$MAILSTACK_DIR/mail/$1"/Maildir/new/*; do
+		[ -f "$f" ] && sed -n '/^$/q; s/^[Mm]essage-I[Dd]: *//p' "$f"
+	done | sort | uniq -d | wc -l
+}
+
+begin "start"
+start_daemon
+wait_until 20 log_has "IMAP: reading 'INBOX'"
+expect_eq $? 0
+
+begin "sqlite busy: a writer holds the lock past the busy timeout"
+lockfifo="$TEST_TMP/lock.fifo"
+mkfifo "$lockfifo"
+sqlite3 "$db" <"$lockfifo" >/dev/null 2>&1 &
+LOCKER=$!
+exec 7>"$lockfifo"
+echo "BEGIN IMMEDIATE; DELETE FROM suppressed WHERE 0;" >&7
+sleep 1
+append_help submitter busy 5
+wait_until 40 log_has "database is locked"
+expect_eq $? 0 "the daemon says the database is locked"
+grep -m2 "locked\|read again" "$LOG" | sed 's/^/# daemon: /'
+expect_eq "$(sqlite3 -cmd ".timeout 1" "$db" "BEGIN IMMEDIATE; ROLLBACK;" 2>&1 | grep -c locked)" 1 \
+	"and the lock is still held"
+echo "ROLLBACK;" >&7
+exec 7>&-
+wait "$LOCKER"
+wait_until 120 stored "help busy" 5
+expect_eq $? 0 "all five stored once the lock is gone"
+wait_for_mail submitter 5 60
+expect_eq $? 0 "five replies"
+expect_eq "$(mail_count submitter)" 5 "exactly five"
+expect_eq "$(box_dups submitter)" 0 "none twice"
+
+begin "disk full: the database's file system has no room left"
+dd if=/dev/zero of="$dbdir/filler" bs=64k 2>/dev/null
+before=$(q "SELECT count(*) FROM messages")
+append_help reviewer full 5
+wait_until 60 log_has "database or disk is full"
+expect_eq $? 0 "the daemon says the disk is full"
+grep -m2 "is full" "$LOG" | sed 's/^/# daemon: /'
+expect_eq "$(q "SELECT count(*) FROM messages")" "$before" "nothing half-stored"
+rm -f "$dbdir/filler"
+wait_until 400 stored "help full" 5
+expect_eq $? 0 "all five stored once there is room"
+wait_for_mail reviewer 5 60
+expect_eq $? 0 "five replies"
+expect_eq "$(mail_count reviewer)" 5 "exactly five"
+expect_eq "$(box_dups reviewer)" 0 "none twice"
+expect_eq "$(q "PRAGMA integrity_check")" ok "the database is intact"
+
+begin "dovecot goes away in the middle of a FETCH of 100 messages"
+kill -STOP "$DAEMON"
+append_help maintainer fetch 100
+kill -CONT "$DAEMON"
+wait_until 30 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' '$db' \"SELECT count(*) FROM messages WHERE subject LIKE 'help fetch%'\") -gt 0 ]"
+mid=$(q "SELECT count(*) FROM messages WHERE subject LIKE 'help fetch%'")
+dv=$(cat "$PB_MAIL_DIR/dovecot/run/master.pid")
+kill "$dv"
+wait_until 10 sh -c "! kill -0 $dv"
+echo "# dovecot stopped after $mid of 100 messages"
+sleep 2
+dovecot -c "$PB_MAIL_DIR/dovecot/dovecot.conf"
+wait_until 300 stored "help fetch" 100
+expect_eq $? 0 "all 100 stored"
+wait_for_mail maintainer 100 120
+expect_eq $? 0 "100 replies"
+expect_eq "$(mail_count maintainer)" 100 "exactly 100"
+expect_eq "$(box_dups maintainer)" 0 "none twice"
+expect_eq "$(q "SELECT count(*) FROM outbox WHERE state != 'sent'")" 0 "outbox empty"
+
+begin "the daemon stops cleanly after all that"
+kill -TERM "$DAEMON"
+wait "$DAEMON"
+expect_eq $? 0
+DAEMON=
+
+finish
