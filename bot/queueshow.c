@@ -120,8 +120,7 @@ int queue_each_pending(struct store *st, pending_entry_fn fn, void *payload)
 		" (SELECT count(*) FROM trailers t JOIN patches p ON p.id = t.patch_id"
 		"   WHERE p.version_id = v.id AND t.source_id != p.message_id"
 		"   AND t.key != 'Signed-off-by'),"
-		" (SELECT count(*) FROM outbox o JOIN messages m ON m.id = o.cause_id"
-		"   WHERE m.version_id = v.id AND o.kind = 'feedback'),"
+		" (SELECT count(*) FROM feedback_sent f WHERE f.version_id = v.id),"
 		" " VERSION_MSGID
 		" FROM versions v WHERE v.complete = 1"
 		" AND v.version = (SELECT max(version) FROM versions w"
