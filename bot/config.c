@@ -132,6 +132,8 @@ static const struct key keys[] = {
 	  "confirmation mails per hour in all" },
 	{ "subscribe.linkUrl", K_STRING, OFF(sub_link_url), "https://lore.kernel.org/r/%s",
 	  "link to a patch in subscription notices; %s is its Message-ID (empty: none)" },
+	{ "report.htmlDir", K_PATH, OFF(report_html_dir), NULL,
+	  "folder of the HTML status page; the daemon rewrites it after each change (unset: no page)" },
 };
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
 
