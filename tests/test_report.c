@@ -459,6 +459,52 @@ static void test_stamp(void **state)
 	store_close(&st);
 }
 
+/* `patchbot check` on report.htmlDir: the daemon must be able to write
+ * there, or to make the folder. */
+static void test_check(void **state)
+{
+	static const struct {
+		const char *dir;
+		const char *problem; /* NULL: none about report.htmlDir */
+	} cases[] = {
+		{ "www", NULL },                 /* missing, but can be made */
+		{ "repo", NULL },                /* there */
+		{ "v1.mbox", "is not a folder" },
+		{ "missing/www", "is missing and cannot be made in '" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *path = xasprintf("%s/check.conf", tmp);
+		char *conf = xasprintf("[report]\n\thtmlDir = %s\n", cases[i].dir);
+		struct buf err = BUF_INIT(4096);
+		struct config c;
+		const char *found = NULL;
+		FILE *f = fopen(path, "w");
+
+		assert_non_null(f);
+		fputs(conf, f);
+		fclose(f);
+		assert_int_equal(config_load(&c, path, true, &err), 0);
+		config_check(&c);
+		for (size_t j = 0; j < c.problems.nr; j++)
+			if (strstr(c.problems.v[j], "'report.htmlDir'"))
+				found = c.problems.v[j];
+		if (!cases[i].problem && found) {
+			print_error("%s: unexpected problem: %s\n", cases[i].dir, found);
+			fail();
+		}
+		if (cases[i].problem) {
+			assert_non_null(found);
+			assert_contains(found, cases[i].problem);
+		}
+		config_release(&c);
+		buf_release(&err);
+		free(conf);
+		free(path);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -467,6 +513,7 @@ int main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_write),
 		cmocka_unit_test(test_stamp),
+		cmocka_unit_test(test_check),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
