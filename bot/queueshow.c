@@ -30,11 +30,20 @@ static void fmt_day(int64_t t, char out[16])
 		snprintf(out, 16, "-");
 }
 
+/* The caller's callback, whichever of the row types it takes. */
+union row_fn {
+	queue_entry_fn entry;
+	pending_entry_fn pending;
+	queue_commit_fn commit;
+	version_trailer_fn trailer;
+	queue_event_fn event;
+};
+
 /* Step s to the end, handing each row to row(); the query's error or
  * the callback's -1 stops it. */
 static int each_row(struct store *st, sqlite3_stmt *s,
-		    int (*row)(sqlite3_stmt *s, void *fn, void *payload),
-		    void *fn, void *payload, const char *what)
+		    int (*row)(sqlite3_stmt *s, union row_fn fn, void *payload),
+		    union row_fn fn, void *payload, const char *what)
 {
 	int rc;
 
@@ -54,7 +63,7 @@ static int each_row(struct store *st, sqlite3_stmt *s,
 	" (SELECT m.message_id FROM patches p JOIN messages m ON m.id = p.message_id" \
 	"   WHERE p.version_id = v.id ORDER BY p.n, p.id LIMIT 1), '')"
 
-static int entry_row(sqlite3_stmt *s, void *fn, void *payload)
+static int entry_row(sqlite3_stmt *s, union row_fn fn, void *payload)
 {
 	struct queue_entry e = {
 		.series_id = sqlite3_column_int64(s, 0),
@@ -73,7 +82,7 @@ static int entry_row(sqlite3_stmt *s, void *fn, void *payload)
 		.total = sqlite3_column_int(s, 13),
 	};
 
-	return ((queue_entry_fn)fn)(&e, payload);
+	return fn.entry(&e, payload);
 }
 
 int queue_each_entry(struct store *st, const char *branch, queue_entry_fn fn,
@@ -90,10 +99,11 @@ int queue_each_entry(struct store *st, const char *branch, queue_entry_fn fn,
 	if (!s)
 		return -1;
 	store_bind_text(s, 1, branch);
-	return each_row(st, s, entry_row, (void *)fn, payload, "cannot read the queue");
+	return each_row(st, s, entry_row, (union row_fn){ .entry = fn }, payload,
+			"cannot read the queue");
 }
 
-static int pending_row(sqlite3_stmt *s, void *fn, void *payload)
+static int pending_row(sqlite3_stmt *s, union row_fn fn, void *payload)
 {
 	struct pending_entry e = {
 		.series_id = sqlite3_column_int64(s, 0),
@@ -109,7 +119,7 @@ static int pending_row(sqlite3_stmt *s, void *fn, void *payload)
 		.msgid = col(s, 10),
 	};
 
-	return ((pending_entry_fn)fn)(&e, payload);
+	return fn.pending(&e, payload);
 }
 
 int queue_each_pending(struct store *st, pending_entry_fn fn, void *payload)
@@ -132,11 +142,11 @@ int queue_each_pending(struct store *st, pending_entry_fn fn, void *payload)
 
 	if (!s)
 		return -1;
-	return each_row(st, s, pending_row, (void *)fn, payload,
+	return each_row(st, s, pending_row, (union row_fn){ .pending = fn }, payload,
 			"cannot read the series waiting");
 }
 
-static int commit_row(sqlite3_stmt *s, void *fn, void *payload)
+static int commit_row(sqlite3_stmt *s, union row_fn fn, void *payload)
 {
 	struct queue_commit c = {
 		.commit_id = col(s, 0),
@@ -145,7 +155,7 @@ static int commit_row(sqlite3_stmt *s, void *fn, void *payload)
 		.title = col(s, 3),
 	};
 
-	return ((queue_commit_fn)fn)(&c, payload);
+	return fn.commit(&c, payload);
 }
 
 int queue_each_commit(struct store *st, int64_t version_id, queue_commit_fn fn,
@@ -159,11 +169,11 @@ int queue_each_commit(struct store *st, int64_t version_id, queue_commit_fn fn,
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, version_id);
-	return each_row(st, s, commit_row, (void *)fn, payload,
+	return each_row(st, s, commit_row, (union row_fn){ .commit = fn }, payload,
 			"cannot read the queued commits");
 }
 
-static int trailer_row(sqlite3_stmt *s, void *fn, void *payload)
+static int trailer_row(sqlite3_stmt *s, union row_fn fn, void *payload)
 {
 	struct version_trailer t = {
 		.key = col(s, 0),
@@ -171,7 +181,7 @@ static int trailer_row(sqlite3_stmt *s, void *fn, void *payload)
 		.patches = sqlite3_column_int(s, 2),
 	};
 
-	return ((version_trailer_fn)fn)(&t, payload);
+	return fn.trailer(&t, payload);
 }
 
 int version_each_trailer(struct store *st, int64_t version_id,
@@ -187,11 +197,11 @@ int version_each_trailer(struct store *st, int64_t version_id,
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, version_id);
-	return each_row(st, s, trailer_row, (void *)fn, payload,
+	return each_row(st, s, trailer_row, (union row_fn){ .trailer = fn }, payload,
 			"cannot read the trailers");
 }
 
-static int event_row(sqlite3_stmt *s, void *fn, void *payload)
+static int event_row(sqlite3_stmt *s, union row_fn fn, void *payload)
 {
 	struct queue_event e = {
 		.at = sqlite3_column_int64(s, 0),
@@ -204,7 +214,7 @@ static int event_row(sqlite3_stmt *s, void *fn, void *payload)
 		.title = col(s, 7),
 	};
 
-	return ((queue_event_fn)fn)(&e, payload);
+	return fn.event(&e, payload);
 }
 
 int queue_each_event(struct store *st, int limit, queue_event_fn fn, void *payload)
@@ -218,7 +228,7 @@ int queue_each_event(struct store *st, int limit, queue_event_fn fn, void *paylo
 	if (!s)
 		return -1;
 	sqlite3_bind_int(s, 1, limit);
-	return each_row(st, s, event_row, (void *)fn, payload,
+	return each_row(st, s, event_row, (union row_fn){ .event = fn }, payload,
 			"cannot read the queue history");
 }
 
