@@ -135,8 +135,8 @@ int queue_each_pending(struct store *st, pending_entry_fn fn, void *payload)
 		" FROM versions v WHERE v.complete = 1"
 		" AND v.version = (SELECT max(version) FROM versions w"
 		"   WHERE w.series_id = v.series_id AND w.complete = 1)"
-		" AND NOT EXISTS (SELECT 1 FROM queue q JOIN versions w ON w.id = q.version_id"
-		"   WHERE w.series_id = v.series_id)"
+		" AND v.series_id NOT IN (SELECT w.series_id FROM queue q"
+		"   JOIN versions w ON w.id = q.version_id)"
 		" AND v.state NOT IN ('dropped', 'superseded')"
 		" ORDER BY v.date, v.id LIMIT 200");
 
