@@ -492,7 +492,14 @@ int report_write(struct store *st, const struct config *cfg, const char *dir,
 		buf_addf(err, "cannot make the status page: the database failed");
 		goto out;
 	}
-	if (mkdir(dir, 0755) && errno != EEXIST) {
+	/* the page is for everyone: the daemon's umask (0077 in the
+	 * systemd unit) must not hide the folder from the web server */
+	if (!mkdir(dir, 0755)) {
+		if (chmod(dir, 0755)) {
+			buf_addf(err, "cannot make folder '%s' readable: %s", dir, strerror(errno));
+			goto out;
+		}
+	} else if (errno != EEXIST) {
 		buf_addf(err, "cannot create folder '%s': %s", dir, strerror(errno));
 		goto out;
 	}

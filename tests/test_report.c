@@ -391,11 +391,17 @@ static void test_write(void **state)
 	char *bad = xasprintf("%s/missing/www", tmp), *page;
 	size_t len;
 	ino_t first;
+	mode_t old_mask;
 
 	(void)state;
 	build(&st, &in);
-	/* the folder is created; the page is readable by a web server */
+	/* the folder is created; the page is readable by a web server, even
+	 * under the systemd unit's umask */
+	old_mask = umask(077);
 	assert_int_equal(report_write(&st, &cfg, dir, &err), 0);
+	umask(old_mask);
+	assert_int_equal(stat(dir, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0755);
 	assert_int_equal(stat(file, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0644);
 	first = sb.st_ino;
