@@ -456,7 +456,7 @@ static const struct subcommand subcommands[] = {
 	  "start-up).\n\n"
 	  "  --json   machine-readable output" },
 	{ "report", cmd_report, "patchbot report [--html DIR]",
-	  "write the status page: the queue, series waiting, activity, subscriptions",
+	  "write the HTML status page of the queue",
 	  "Writes DIR/index.html, a static page (no JavaScript, no external\n"
 	  "resources, readable on a phone) with each queue branch and its series\n"
 	  "(version, author, age, trailers, commit ids), the complete series not\n"
