@@ -132,6 +132,8 @@ static const struct key keys[] = {
 	  "confirmation mails per hour in all" },
 	{ "subscribe.linkUrl", K_STRING, OFF(sub_link_url), "https://lore.kernel.org/r/%s",
 	  "link to a patch in subscription notices; %s is its Message-ID (empty: none)" },
+	{ "report.htmlDir", K_PATH, OFF(report_html_dir), NULL,
+	  "folder of the HTML status page; the daemon rewrites it after each change (unset: no page)" },
 };
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -427,6 +429,31 @@ static void check_tree(struct config *c)
 	git_repository_free(repo);
 }
 
+/* The status page's folder: there and writable, or creatable (the
+ * daemon makes the folder itself, not its parents). */
+static void check_report_dir(struct config *c)
+{
+	const char *d = c->report_html_dir;
+	char *copy, *parent;
+	struct stat st;
+
+	if (!d || !*d)
+		return;
+	if (!stat(d, &st)) {
+		if (!S_ISDIR(st.st_mode))
+			problem(c, true, "bad value for 'report.htmlDir': '%s' is not a folder", d);
+		else if (access(d, W_OK | X_OK))
+			problem(c, true, "bad value for 'report.htmlDir': cannot write in '%s'", d);
+		return;
+	}
+	copy = xstrdup(d);
+	parent = dirname(copy);
+	if (access(parent, W_OK | X_OK))
+		problem(c, true, "bad value for 'report.htmlDir': '%s' is missing and "
+			"cannot be made in '%s'", d, parent);
+	free(copy);
+}
+
 size_t config_check(struct config *c)
 {
 	if (!c->bot_address)
@@ -461,6 +488,7 @@ size_t config_check(struct config *c)
 		buf_release(&err);
 	}
 	check_tree(c);
+	check_report_dir(c);
 	return c->problems.nr;
 }
 

@@ -78,6 +78,9 @@ struct config {
 	unsigned sub_confirmations_per_hour; /* in all */
 	char *sub_link_url;                  /* "%s" is the Message-ID */
 
+	/* The status page (report.c): rewritten by the daemon when set. */
+	char *report_html_dir;
+
 	/* Problems found while reading: unknown keys, bad values. */
 	struct strlist problems;
 	/* How many problems are errors (bad values) rather than warnings. */

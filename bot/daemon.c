@@ -14,6 +14,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "queue.h"
+#include "report.h"
 #include "smtp.h"
 #include "store.h"
 #include "util.h"
@@ -65,6 +66,7 @@ struct daemon {
 	uint32_t uid_in_hand;   /* the message being ingested */
 	unsigned backoff;
 	size_t processed;
+	char *report_stamp;     /* the state the status page was written for */
 };
 
 static int load(struct daemon *d, struct config *cfg)
@@ -228,6 +230,38 @@ static int64_t flush_outbox(struct daemon *d)
 	return next_due;
 }
 
+/*
+ * The status page (report.htmlDir), rewritten when the state it shows
+ * changed: checked after a round that stored mail, never while idle.
+ * force: write it whatever the state (start-up, a reload).  A failure is
+ * logged and tried again after the next round.
+ */
+static void update_report(struct daemon *d, bool force)
+{
+	struct buf err = BUF_INIT(4096);
+	char *stamp;
+
+	if (!d->cfg.report_html_dir || !*d->cfg.report_html_dir)
+		return;
+	stamp = report_stamp(&d->st);
+	if (!stamp)
+		return;
+	if (!force && d->report_stamp && !strcmp(stamp, d->report_stamp)) {
+		free(stamp);
+		return;
+	}
+	if (report_write(&d->st, &d->cfg, d->cfg.report_html_dir, &err)) {
+		log_warnx("status page: %s", err.s);
+		free(stamp);
+		stamp = NULL;
+	} else {
+		log_debug(LOG_DB, "status page rewritten in '%s'", d->cfg.report_html_dir);
+	}
+	free(d->report_stamp);
+	d->report_stamp = stamp;
+	buf_release(&err);
+}
+
 static void reload(struct daemon *d)
 {
 	struct config fresh;
@@ -242,6 +276,7 @@ static void reload(struct daemon *d)
 	d->in.cfg = &d->cfg;
 	drop_imap(d);
 	log_info("SIGHUP: configuration reloaded");
+	update_report(d, true);
 }
 
 int daemon_main(const char *config_path, bool explicit_path, bool once)
@@ -271,11 +306,13 @@ int daemon_main(const char *config_path, bool explicit_path, bool once)
 	ingest_init(&d.in, &d.st, &d.cfg);
 	d.in.before_commit = save_uid;
 	d.in.commit_payload = &d;
+	update_report(&d, true);
 	log_info("patchbot %s running: %s", PACKAGE_VERSION, d.cfg.imap_url);
 
 	while (!stop_flag) {
 		struct buf e = BUF_INIT(4096);
 		int64_t next_due, timeout;
+		size_t before = d.processed;
 		int r;
 
 		if (reload_flag)
@@ -290,6 +327,8 @@ int daemon_main(const char *config_path, bool explicit_path, bool once)
 		}
 		r = imap_fetch_new(d.imap, d.last_uid, d.in.limits.max_size + 1,
 				   on_message, &d, &e);
+		if (d.processed != before)
+			update_report(&d, false);
 		if (r < 0 && !stop_flag) {
 			log_warnx("IMAP: %s", e.len ? e.s : "fetching stopped");
 			drop_imap(&d);
@@ -325,5 +364,6 @@ int daemon_main(const char *config_path, bool explicit_path, bool once)
 	store_close(&d.st);
 	config_release(&d.cfg);
 	free(d.mailbox);
+	free(d.report_stamp);
 	return status;
 }

@@ -18,6 +18,7 @@
 #include "outbox.h"
 #include "queue.h"
 #include "queueshow.h"
+#include "report.h"
 #include "daemon.h"
 #include "smtp.h"
 #include "show.h"
@@ -345,6 +346,46 @@ static int cmd_queue(struct ctx *c, int argc, char **argv)
 	return r;
 }
 
+/* ---- report --------------------------------------------------------- */
+
+static int cmd_report(struct ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "html", required_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct subcommand *sc = find_subcommand("report");
+	struct buf err = BUF_INIT(4096);
+	const char *dir = NULL;
+	struct store st;
+	int opt, r;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "H:", opts, NULL)) != -1) {
+		if (opt != 'H')
+			return usage_error(sc, "%s", "unknown option");
+		dir = optarg;
+	}
+	if (optind < argc)
+		return usage_error(sc, "unexpected argument '%s'", argv[optind]);
+	if (load_config(c))
+		return 1;
+	if (!dir)
+		dir = c->cfg.report_html_dir;
+	if (!dir || !*dir)
+		return usage_error(sc, "%s", "no folder: give --html DIR or set 'report.htmlDir'");
+	if (open_store(c, &st))
+		return 1;
+	r = report_write(&st, &c->cfg, dir, &err);
+	if (r)
+		error("%s", err.s);
+	else
+		printf("%s/%s written\n", dir, REPORT_INDEX);
+	buf_release(&err);
+	store_close(&st);
+	return r ? 1 : 0;
+}
+
 /* ---- run, once ------------------------------------------------------ */
 
 static int cmd_run(struct ctx *c, int argc, char **argv)
@@ -414,6 +455,16 @@ static const struct subcommand subcommands[] = {
 	  "rebuilds what differs and logs it (the daemon and 'ingest' do this at\n"
 	  "start-up).\n\n"
 	  "  --json   machine-readable output" },
+	{ "report", cmd_report, "patchbot report [--html DIR]",
+	  "write the HTML status page of the queue",
+	  "Writes DIR/index.html, a static page (no JavaScript, no external\n"
+	  "resources, readable on a phone) with each queue branch and its series\n"
+	  "(version, author, age, trailers, commit ids), the complete series not\n"
+	  "queued (newest version, feedback sent), recent queue history and series,\n"
+	  "and subscription counts per path.  The file is replaced atomically, so a\n"
+	  "web server never serves half a page.  With report.htmlDir set, 'run' and\n"
+	  "'once' rewrite it after each change.\n\n"
+	  "  --html DIR   the folder to write (default: report.htmlDir)" },
 	{ "run", cmd_run, "patchbot run",
 	  "the daemon: read mail over IMAP, answer over SMTP",
 	  "Connects to imap.url, processes everything new, then waits with IDLE\n"

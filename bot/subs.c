@@ -318,6 +318,34 @@ int64_t subs_count(struct store *st, const char *addr)
 	return store_int(st, s, -1);
 }
 
+int subs_each_path(struct store *st, int limit, subs_path_fn fn, void *payload)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT path, count(*), count(DISTINCT address), sum(func != '')"
+		" FROM subscriptions GROUP BY path"
+		" ORDER BY count(*) DESC, path LIMIT ?");
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int(s, 1, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct subs_path p = {
+			.path = (const char *)sqlite3_column_text(s, 0),
+			.subscriptions = sqlite3_column_int64(s, 1),
+			.addresses = sqlite3_column_int64(s, 2),
+			.functions = sqlite3_column_int64(s, 3),
+		};
+
+		if (fn(&p, payload)) {
+			sqlite3_reset(s);
+			return -1;
+		}
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_error(st, "cannot count subscriptions");
+}
+
 /* ---- matching ----------------------------------------------------------- */
 
 /* One index lookup: the subscriptions filed under key. */

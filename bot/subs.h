@@ -65,6 +65,18 @@ int subs_remove_token(struct store *st, const char *token, struct buf *what);
 /* How many subscriptions addr has, or -1. */
 int64_t subs_count(struct store *st, const char *addr);
 
+/* Subscriptions counted by path pattern (the status page). */
+struct subs_path {
+	const char *path;
+	int64_t subscriptions;  /* to the path, or to functions in it */
+	int64_t addresses;      /* distinct subscribers */
+	int64_t functions;      /* how many of them name a function */
+};
+typedef int (*subs_path_fn)(const struct subs_path *p, void *payload);
+/* The limit most subscribed paths, most first; fn returns 0 to go on,
+ * -1 to stop (returned).  0, or -1 on a database error. */
+int subs_each_path(struct store *st, int limit, subs_path_fn fn, void *payload);
+
 /* ---- matching ----------------------------------------------------------- */
 
 struct subs_hit {

@@ -25,20 +25,14 @@ static int list_parse(struct cmd_args *a, struct buf *err)
 
 static enum cmd_result list_run(struct cmd_ctx *c, const struct cmd_args *a)
 {
-	char base[GIT_OID_HEXSZ + 1] = "";
-	struct buf err = BUF_INIT(4096);
-	struct queue q;
+	char base[GIT_OID_HEXSZ + 1];
 	int r;
 
 	if (a->branch && queue_branch_index(c->cfg, a->branch) < 0) {
 		buf_addf(c->out, "no branch '%s' in the queue", a->branch);
 		return CMD_ERROR;
 	}
-	if (!queue_open(&q, c->st, c->cfg, &err)) {
-		git_oid_tostr(base, sizeof(base), &q.base);
-		queue_close(&q);
-	}
-	buf_release(&err);
+	queue_base_hex(c->st, c->cfg, base);
 	r = queue_describe(c->st, c->cfg, *base ? base : NULL, a->branch, c->out);
 	return r ? CMD_ERROR : CMD_OK;
 }

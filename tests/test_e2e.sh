@@ -5,11 +5,14 @@
 # reply sent with mutt, the transcript read back over IMAP.  Then the
 # failures a daemon must survive: postfix down for a while, dovecot
 # restarted, the daemon killed with SIGKILL in the middle of a batch.
+# Along the way, the status page (report.htmlDir) follows what it stores.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-mail.sh"
 
 mailstack_up
-write_bot_config "$TEST_TMP/config"
+page="$TEST_TMP/www/index.html"
+write_bot_config "$TEST_TMP/config" "[report]
+	htmlDir = $TEST_TMP/www"
 pb() { "$PATCHBOT" -c "$TEST_TMP/config" "$@"; }
 LOG="$TEST_TMP/daemon.log"
 DAEMON=
@@ -50,6 +53,7 @@ begin "the daemon connects and waits for mail"
 start_daemon
 wait_until 15 log_count_above "IMAP: reading 'INBOX'" 0
 expect_eq $? 0
+expect_contains "$(cat "$page")" "nothing waiting" "the status page, written at start-up"
 
 begin "a series posted with git send-email is assembled"
 repo="$TEST_TMP/repo"
@@ -94,14 +98,22 @@ expect_contains "$reply" "2 of 2 patches, complete"
 expect_contains "$reply" "Reviewed-by: Rita Reviewer"
 expect_contains "$(echo "$reply" | mail_header References)" "$cover"
 
+begin "the status page shows the series waiting and its review"
+wait_until 10 grep -q "Reviewed-by: Rita Reviewer" "$page"
+expect_eq $? 0 "the review trailer is on the page"
+expect_contains "$(cat "$page")" '<li class="series waiting"'
+expect_contains "$(cat "$page")" "two changes to a"
+
 begin "with postfix down, the reply waits in the outbox and goes out when it is back"
 postfix -c "$PB_MAIL_DIR/postfix" stop >/dev/null 2>&1
 # the command reaches the bot's mailbox straight over IMAP
 printf 'From: Andrew <maintainer@%s>\r\nTo: bot@%s\r\nSubject: help while postfix is down\r\nMessage-ID: <down.%s@%s>\r\n\r\nhelp\r\n' \
 	"$PB_DOMAIN" "$PB_DOMAIN" "$$" "$PB_DOMAIN" >"$TEST_TMP/cmd.eml"
+inode=$(stat -c %i "$page")
 curl -s "imap://127.0.0.1:$PB_IMAP_PORT/INBOX" -u "bot:$PB_PASS" -T "$TEST_TMP/cmd.eml"
 wait_until 20 outbox_failed_once 2
 expect_eq $? 0 "the failed delivery is recorded"
+expect_eq "$(stat -c %i "$page")" "$inode" "a help mail changes nothing on the status page"
 expect_eq "$(outbox_field 2 state)" pending "and the mail is still pending"
 postfix -c "$PB_MAIL_DIR/postfix" start >/dev/null 2>&1
 # the first retry comes about a minute after the failure

@@ -39,7 +39,7 @@ for src in "$top"/tests/fuzz/fuzz_*.c; do
 	bin="$out/$name"
 	case $name in
 	fuzz_mail | fuzz_mbox | fuzz_diff) seed=$seeds/mail ;;
-	fuzz_subject) seed=$seeds/subject ;;
+	fuzz_subject | fuzz_html_escape) seed=$seeds/subject ;;
 	fuzz_cmdparse) seed=$seeds/cmdparse ;;
 	fuzz_template) seed=$seeds/template ;;
 	fuzz_authres) seed=$seeds/authres ;;
