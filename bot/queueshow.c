@@ -106,7 +106,7 @@ int queue_describe_pending(struct store *st, struct buf *out)
 		"   WHERE w.series_id = v.series_id AND w.complete = 1)"
 		" AND NOT EXISTS (SELECT 1 FROM queue q JOIN versions w ON w.id = q.version_id"
 		"   WHERE w.series_id = v.series_id)"
-		" AND v.state NOT IN ('dropped', 'superseded')"
+		" AND v.state NOT IN ('dropped', 'superseded', 'folded')"
 		" ORDER BY v.date, v.id LIMIT 200");
 	int n = 0;
 

@@ -81,7 +81,20 @@ static const char setup_script[] =
 	"git mv scripts/run.sh scripts/go.sh &&"
 	"git commit -q --author='Bo Author <bo@example.org>' -m 'scripts: rename run to go' &&"
 	"git format-patch -q --stdout --from='Sam Sender <sam@example.org>' -1 >../mv.mbox &&"
-	"git checkout -q master && git branch -q -D s1 s2 bad mv";
+	/* follow-ups to v1: Fay's fix replies to 2/2; Gus's names its target */
+	"git checkout -q master && git checkout -q -b fx s1 &&"
+	"id=$(grep -i '^Message-Id:' ../v1.mbox | sed -n 2p | sed 's/.*<//; s/>.*//') &&"
+	"sed -i 's/int bar;/int bar = 0;/' mm/bar.c &&"
+	"git commit -q --author='Fay Fixer <fay@example.org>' -am 'mm/foo: fix build warning in the new helper' -m 'Signed-off-by: Fay Fixer <fay@example.org>' &&"
+	"git format-patch -q --stdout --in-reply-to=\"$id\" -1 >../fix.mbox &&"
+	"cat ../v1.mbox ../fix.mbox >../v1fix.mbox &&"
+	"sed -i 's/int bar = 0;/int bar = 1;/' mm/bar.c &&"
+	"git commit -q --author='Fay Fixer <fay@example.org>' -am 'mm/foo: fix the fix' &&"
+	"git format-patch -q --stdout --in-reply-to=\"$id\" -1 >../fixbad.mbox &&"
+	"git checkout -q -B gx s1 && sed -i 's/int d;/int d = 4;/' mm/foo.c &&"
+	"git commit -q --author='Gus Fixer <gus@example.org>' -am 'mm/foo: initialise d too' &&"
+	"git format-patch -q --stdout -1 >../fix2.mbox &&"
+	"git checkout -q master && git branch -q -D s1 s2 bad mv fx gx";
 
 static int setup(void **state)
 {
@@ -185,6 +198,32 @@ static void reply(struct ingest *in, const char *from, int version, const char *
 	assert_int_equal(test_ingest_string(in, raw, NULL), 0);
 	free(raw);
 	free(irt);
+}
+
+/* The Message-ID of the patch mail with this title (new string). */
+static char *msgid_of(struct store *st, const char *title)
+{
+	char *sql = xasprintf("SELECT m.message_id FROM messages m JOIN patches p"
+			      " ON p.message_id = m.id WHERE p.title = '%s'", title);
+	char *r = test_query_str(st, sql);
+
+	free(sql);
+	return r;
+}
+
+/* Reply to the mail msgid with a command line. */
+static void reply_to(struct ingest *in, const char *from, const char *msgid,
+		     const char *body)
+{
+	int seq = ++reply_seq;
+	char *raw = xasprintf("From: Sender <%s>\nTo: list@example.org\n"
+			      "Subject: Re: a follow-up\n"
+			      "Message-ID: <cmd%d@example.org>\nIn-Reply-To: <%s>\n"
+			      "References: <%s>\nDate: Tue, 2 Jan 2024 13:%02d:00 +0000\n\n%s\n",
+			      from, seq, msgid, msgid, seq % 60, body);
+
+	assert_int_equal(test_ingest_string(in, raw, NULL), 0);
+	free(raw);
 }
 
 /* The hex id a ref points at, or "" (new string). */
@@ -474,6 +513,106 @@ static void test_new_version_drops(void **state)
 	done(&st, &in);
 }
 
+/* fold: a follow-up squashed into the queued patch it replies to, or names. */
+static void test_fold(void **state)
+{
+	static const char *const mb[] = { "v1.mbox", "fix.mbox", "fixbad.mbox", "fix2.mbox",
+					  NULL };
+	struct store st;
+	struct ingest in;
+	char *t, *fix, *before, *below;
+
+	(void)state;
+	fresh(&st, &in, mb);
+	fix = msgid_of(&st, "mm/foo: set b");
+	reply_to(&in, "akpm@example.org", fix, "#patchbot queue v1");
+	free(fix);
+	before = ref_hex("refs/heads/mm-unstable");
+	assert_int_equal(strlen(before), 40);
+
+	/* a fix-up that does not apply changes nothing and says where */
+	fix = msgid_of(&st, "mm/foo: fix the fix");
+	reply_to(&in, "akpm@example.org", fix, "#patchbot fold");
+	free(fix);
+	t = last_transcript(&st);
+	assert_contains(t, "the fix-up 'mm/foo: fix the fix' does not apply to patch 2/2"
+			   " 'mm/foo: add bar' of v1: file 'mm/bar.c', hunk #1");
+	assert_contains(t, "nothing was changed");
+	free(t);
+	assert_eq_free(ref_hex("refs/heads/mm-unstable"), xstrdup(before));
+	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM queue_folds"), 0);
+
+	/* only a maintainer folds */
+	fix = msgid_of(&st, "mm/foo: fix build warning in the new helper");
+	reply_to(&in, "mallory@example.org", fix, "#patchbot fold");
+	t = last_transcript(&st);
+	assert_contains(t, "only a maintainer of this tree may use 'fold'");
+	free(t);
+
+	/* by default into the patch the follow-up replies to */
+	below = sh_out("cd repo && git rev-parse mm-unstable~1");
+	reply_to(&in, "akpm@example.org", fix, "#patchbot fold");
+	t = last_transcript(&st);
+	assert_contains(t, "folded 'mm/foo: fix build warning in the new helper' into patch"
+			   " 2/2 'mm/foo: add bar' of v1 on 'mm-unstable': ");
+	assert_contains(t, "(2 commits)");
+	free(t);
+	/* the same tree as git am of v1 and the fix, still two commits */
+	assert_eq_free(tree_of("mm-unstable"), am_tree("v1fix.mbox"));
+	t = sh_out("cd repo && git rev-list --count master..mm-unstable");
+	assert_eq_free(t, xstrdup("2"));
+	/* the commit keeps its author and names the fixer, as akpm's tree does */
+	t = sh_out("cd repo && git log -1 --format='%an <%ae>' mm-unstable");
+	assert_eq_free(t, xstrdup("Ann Author <ann@example.org>"));
+	t = sh_out("cd repo && git log -1 --format=%B mm-unstable | grep -c"
+		   " -e '^\\[fay@example.org: mm/foo: fix build warning in the new helper\\]$'"
+		   " -e '^  Link: https://lore.kernel.org/r/.*@'"
+		   " -e '^Signed-off-by: Fay Fixer <fay@example.org>$'");
+	assert_eq_free(t, xstrdup("3"));
+	/* the patch below it is the very same commit */
+	assert_eq_free(sh_out("cd repo && git rev-parse mm-unstable~1"), below);
+	t = outbox_kind(&st, "notice");
+	assert_contains(t, "A fix-up has been folded into [2/2] mm/foo: add bar\nof v1 of"
+			   " \"mm/foo: set b\" on mm-unstable:");
+	assert_contains(t, "  from Fay Fixer <fay@example.org>");
+	assert_contains(t, "fay@example.org");
+	free(t);
+	/* twice is once; and the follow-up is not pending any more */
+	reply_to(&in, "akpm@example.org", fix, "#patchbot fold\n#patchbot pending");
+	t = last_transcript(&st);
+	assert_contains(t, "is already folded into patch 2/2");
+	assert_contains(t, "v1 'mm/foo: initialise d too' by Gus Fixer");
+	assert_null(strstr(t, "v1 'mm/foo: fix build warning in the new helper' by"));
+	free(t);
+	free(fix);
+
+	/* a follow-up that replies to nothing names its target by subject */
+	fix = msgid_of(&st, "mm/foo: initialise d too");
+	reply_to(&in, "akpm@example.org", fix, "#patchbot fold");
+	t = last_transcript(&st);
+	assert_contains(t, "'mm/foo: initialise d too' does not reply to a queued patch");
+	free(t);
+	reply_to(&in, "akpm@example.org", fix, "#patchbot fold [PATCH v1 1/2] mm/foo: set b");
+	t = last_transcript(&st);
+	assert_contains(t, "folded 'mm/foo: initialise d too' into patch 1/2 'mm/foo: set b'");
+	free(t);
+	free(fix);
+	t = sh_out("cd repo && git show mm-unstable~1:mm/foo.c | grep -c -e '^int d = 4;$'"
+		   " -e '^int b = 1;$'");
+	assert_eq_free(t, xstrdup("2"));
+	assert_eq_free(tree_of("mm-unstable"), sh_out("cd am && sed -i 's/int d;/int d = 4;/'"
+						       " mm/foo.c && git add -A && git write-tree"));
+	/* the folds survive a rebuild from scratch, commit for commit */
+	t = ref_hex("refs/heads/mm-unstable");
+	assert_int_equal(sqlite3_exec(st.db, "UPDATE queue SET parent = NULL, tip = NULL",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sh("cd repo && git update-ref refs/heads/mm-unstable master");
+	assert_int_equal(queue_reconcile(&st, &cfg), 0);
+	assert_eq_free(ref_hex("refs/heads/mm-unstable"), t);
+	free(before);
+	done(&st, &in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_not_maintainer),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_new_version_drops),
+		cmocka_unit_test(test_fold),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
