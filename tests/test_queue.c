@@ -613,6 +613,41 @@ static void test_fold(void **state)
 	done(&st, &in);
 }
 
+/* try vN build: the result checked out and built in the sandbox. */
+static void test_try_build(void **state)
+{
+	struct store st;
+	struct ingest in;
+	char *t, *keep = cfg.tree_build_command;
+	int64_t keep_timeout = cfg.tree_build_timeout;
+
+	(void)state;
+	cfg.tree_build_command = "cat mm/foo.c; grep -q 'int b = 1;' mm/foo.c && echo b is one";
+	cfg.tree_build_timeout = 3;
+	fresh(&st, &in, v1v2);
+	reply(&in, "mallory@example.org", 1, "#patchbot try v1 build");
+	t = last_transcript(&st);
+	assert_contains(t, "only a maintainer of this tree may use 'try build'");
+	free(t);
+	reply(&in, "akpm@example.org", 1, "#patchbot try v1 build");
+	t = last_transcript(&st);
+	assert_contains(t, "v1 of 'mm/foo: set b' applies on top of 'mm-unstable'");
+	assert_contains(t, "the build passed in ");
+	assert_contains(t, "| int b = 1;\n");
+	assert_contains(t, "| b is one\n");
+	free(t);
+	reply(&in, "akpm@example.org", 2, "#patchbot try v2 build");
+	t = last_transcript(&st);
+	assert_contains(t, "the build failed: exit status 1");
+	assert_contains(t, "| int b = 2;\n");
+	free(t);
+	/* nothing of a try stays in the queue */
+	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM queue"), 0);
+	cfg.tree_build_command = keep;
+	cfg.tree_build_timeout = keep_timeout;
+	done(&st, &in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -623,6 +658,7 @@ int main(void)
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_new_version_drops),
 		cmocka_unit_test(test_fold),
+		cmocka_unit_test(test_try_build),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
