@@ -383,6 +383,8 @@ static int store_reply(struct ingest *in, struct parsed *p, int64_t row,
 		for (size_t i = 0; i < nr && !r; i++)
 			for (size_t j = 0; j < tl.nr && !r; j++)
 				r = insert_trailer(in, ids[i], row, &tl.items[j]);
+		if (!r && nr)
+			r = events_trailers_added(in->st, reacting(in), row);
 	}
 out:
 	trailer_list_release(&tl);

@@ -613,6 +613,81 @@ static void test_fold(void **state)
 	done(&st, &in);
 }
 
+/* Late trailers: a review after queueing goes into the commit, then the notice. */
+static void test_late_trailers(void **state)
+{
+	struct store st;
+	struct ingest in;
+	char *t, *first, *below, *tip;
+
+	(void)state;
+	fresh(&st, &in, v1v2);
+	reply(&in, "rita@example.org", 2, "Reviewed-by: Rita Reviewer <rita@example.org>");
+	reply(&in, "akpm@example.org", 2, "#patchbot queue");
+	first = ref_hex("refs/heads/mm-unstable");
+	below = sh_out("cd repo && git rev-parse mm-unstable~1");
+	t = outbox_kind(&st, "notice");
+	assert_null(strstr(t, "Review trailers that arrived"));
+	free(t);
+
+	/* Tess tests patch 1/2 after it was queued */
+	reply(&in, "tess@example.org", 2, "Looks good here.\n\nTested-by: Tess Tester <tess@example.org>");
+	tip = ref_hex("refs/heads/mm-unstable");
+	assert_string_not_equal(tip, first);
+	t = sh_out("cd repo && git log -1 --format=%B mm-unstable~1 | grep -c"
+		   " -e '^Tested-by: Tess Tester <tess@example.org>$'"
+		   " -e '^Reviewed-by: Rita Reviewer <rita@example.org>$'");
+	assert_eq_free(t, xstrdup("2"));
+	/* rebuilt from that commit up, the tree the same */
+	t = sh_out("cd repo && git rev-parse mm-unstable~1");
+	assert_string_not_equal(t, below);
+	free(t);
+	assert_eq_free(tree_of("mm-unstable"), am_tree("v2.mbox"));
+	t = sh_out("cd repo && git log -1 --format=%B mm-unstable | grep -c '^Tested-by:' || true");
+	assert_eq_free(t, xstrdup("0"));
+	/* the same trailer again changes nothing */
+	reply(&in, "tess@example.org", 2, "Tested-by: Tess Tester <tess@example.org>");
+	assert_eq_free(ref_hex("refs/heads/mm-unstable"), xstrdup(tip));
+
+	/* the next notice names it, once */
+	reply(&in, "akpm@example.org", 2, "#patchbot promote");
+	t = outbox_kind(&st, "notice");
+	assert_contains(t, "has been moved from mm-unstable to mm-stable.");
+	assert_contains(t, "Review trailers that arrived since the last notice (they are in the\n"
+			   "commits now):\n  [1/2] Tested-by: Tess Tester <tess@example.org>\n");
+	assert_null(strstr(t, "  [1/2] Reviewed-by: Rita"));
+	assert_contains(t, "tess@example.org");
+	free(t);
+	reply(&in, "akpm@example.org", 2, "#patchbot drop");
+	t = test_query_str(&st, "SELECT CAST(raw AS TEXT) FROM outbox WHERE kind = 'notice'"
+				" ORDER BY id DESC LIMIT 1");
+	assert_contains(t, "has been removed from mm-stable.");
+	assert_null(strstr(t, "Review trailers"));
+	free(t);
+	free(first);
+	free(below);
+	free(tip);
+	done(&st, &in);
+}
+
+/* queue.lateTrailers = false: the commits stay as they were queued. */
+static void test_late_trailers_off(void **state)
+{
+	struct store st;
+	struct ingest in;
+	char *tip;
+
+	(void)state;
+	cfg.queue_late_trailers = false;
+	fresh(&st, &in, v1v2);
+	reply(&in, "akpm@example.org", 2, "#patchbot queue");
+	tip = ref_hex("refs/heads/mm-unstable");
+	reply(&in, "tess@example.org", 2, "Tested-by: Tess Tester <tess@example.org>");
+	assert_eq_free(ref_hex("refs/heads/mm-unstable"), tip);
+	cfg.queue_late_trailers = true;
+	done(&st, &in);
+}
+
 /* try vN build: the result checked out and built in the sandbox. */
 static void test_try_build(void **state)
 {
@@ -659,6 +734,8 @@ int main(void)
 		cmocka_unit_test(test_new_version_drops),
 		cmocka_unit_test(test_fold),
 		cmocka_unit_test(test_try_build),
+		cmocka_unit_test(test_late_trailers),
+		cmocka_unit_test(test_late_trailers_off),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
