@@ -52,6 +52,7 @@ struct mail {
 	struct mail_address *cc;
 	size_t nr_cc;
 	int64_t date;          /* seconds since epoch (UTC); 0 when missing/bad */
+	int date_tz;           /* the Date header's offset from UTC, in minutes */
 
 	char *content_type;    /* top-level, lowercased "type/subtype" */
 	/*

@@ -300,6 +300,8 @@ static const char *const migrations[] = {
 	 * the same commit, in id order.  versions.trailers_noticed: the
 	 * highest trailers.id a queue notice has told the author about, so
 	 * that the next notice names the review trailers added since.
+	 * messages.date_tz: the Date header's offset from UTC in minutes, the
+	 * zone of a queued commit's author date (as `git am` keeps it).
 	 */
 	"CREATE TABLE queue_folds ("
 	"  id INTEGER PRIMARY KEY,"
@@ -315,7 +317,8 @@ static const char *const migrations[] = {
 	"  UNIQUE (patch_id, source_id)"
 	");"
 	"CREATE INDEX queue_folds_patch ON queue_folds(patch_id);"
-	"ALTER TABLE versions ADD COLUMN trailers_noticed INTEGER NOT NULL DEFAULT 0;",
+	"ALTER TABLE versions ADD COLUMN trailers_noticed INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE messages ADD COLUMN date_tz INTEGER NOT NULL DEFAULT 0;",
 };
 #define NR_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -94,7 +94,11 @@ static const char setup_script[] =
 	"git checkout -q -B gx s1 && sed -i 's/int d;/int d = 4;/' mm/foo.c &&"
 	"git commit -q --author='Gus Fixer <gus@example.org>' -am 'mm/foo: initialise d too' &&"
 	"git format-patch -q --stdout -1 >../fix2.mbox &&"
-	"git checkout -q master && git branch -q -D s1 s2 bad mv fx gx";
+	/* a patch written in another time zone */
+	"git checkout -q -b tz master && sed -i 's/int g;/int g = 7;/' mm/foo.c &&"
+	"GIT_AUTHOR_DATE='2024-01-03T09:30:00-07:00' git commit -q -am 'mm/foo: set g' &&"
+	"git format-patch -q --stdout -1 >../tz.mbox &&"
+	"git checkout -q master && git branch -q -D s1 s2 bad mv fx gx tz";
 
 static int setup(void **state)
 {
@@ -688,6 +692,25 @@ static void test_late_trailers_off(void **state)
 	done(&st, &in);
 }
 
+/* The author date keeps the mail's time zone, as git am does. */
+static void test_author_date_zone(void **state)
+{
+	static const char *const mb[] = { "tz.mbox", NULL };
+	struct store st;
+	struct ingest in;
+	char *t;
+
+	(void)state;
+	fresh(&st, &in, mb);
+	reply(&in, "akpm@example.org", 1, "#patchbot queue");
+	t = sh_out("cd repo && git log -1 --format=%ad --date=raw mm-unstable");
+	assert_string_equal(t, "1704299400 -0700");
+	free(am_tree("tz.mbox"));
+	assert_eq_free(t, sh_out("cd am && git log -1 --format=%ad --date=raw"));
+	assert_eq_free(tree_of("mm-unstable"), am_tree("tz.mbox"));
+	done(&st, &in);
+}
+
 /* try vN build: the result checked out and built in the sandbox. */
 static void test_try_build(void **state)
 {
@@ -736,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_try_build),
 		cmocka_unit_test(test_late_trailers),
 		cmocka_unit_test(test_late_trailers_off),
+		cmocka_unit_test(test_author_date_zone),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
