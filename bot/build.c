@@ -230,7 +230,7 @@ int build_run(const char *dir, const struct build_opts *o, struct build_result *
 	double start = now_mono(), deadline = start + (double)o->timeout;
 	int fds[2], status = 0;
 	bool open_end = true;
-	pid_t pid;
+	pid_t pid, w;
 
 	memset(r, 0, sizeof(*r));
 	r->exit_status = -1;
@@ -285,10 +285,13 @@ int build_run(const char *dir, const struct build_opts *o, struct build_result *
 			keep_tail(&out, chunk, (size_t)n);
 	}
 	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 		;
 	r->seconds = now_mono() - start;
-	if (WIFEXITED(status))
+	if (w < 0)
+		/* no status (SIGCHLD ignored?): never a pass */
+		log_warn("build: cannot wait for the sandbox");
+	else if (WIFEXITED(status))
 		r->exit_status = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))
 		r->signal = WTERMSIG(status);

@@ -441,6 +441,28 @@ static void check_tree(struct config *c)
 	git_repository_free(repo);
 }
 
+/* Build testing needs bwrap on PATH (Debian package bubblewrap). */
+static void check_build(struct config *c)
+{
+	const char *path = getenv("PATH");
+	char *dirs, *save = NULL;
+	bool found = false;
+
+	if (!c->tree_build_command)
+		return;
+	dirs = xstrdup(path && *path ? path : "/usr/bin:/bin");
+	for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		char *f = xasprintf("%s/bwrap", d);
+
+		found = access(f, X_OK) == 0;
+		free(f);
+	}
+	free(dirs);
+	if (!found)
+		problem(c, true, "'tree.buildCommand' is set but 'bwrap' is not installed"
+			" (Debian package bubblewrap): builds would not run sandboxed");
+}
+
 size_t config_check(struct config *c)
 {
 	if (!c->bot_address)
@@ -475,6 +497,7 @@ size_t config_check(struct config *c)
 		buf_release(&err);
 	}
 	check_tree(c);
+	check_build(c);
 	return c->problems.nr;
 }
 
