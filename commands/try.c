@@ -82,7 +82,11 @@ static enum cmd_result build(struct cmd_ctx *c, struct queue *q, const git_oid *
 		for (const char *p = r.tail; *p;) {
 			size_t l = strcspn(p, "\n");
 
-			buf_addf(c->out, "| %.*s\n", (int)l, p);
+			/* mail lines stay well under RFC 5322's 998 */
+			if (l > 200)
+				buf_addf(c->out, "| %.*s [...]\n", 200, p);
+			else
+				buf_addf(c->out, "| %.*s\n", (int)l, p);
 			p += l + (p[l] == '\n');
 		}
 	}

@@ -720,7 +720,8 @@ static void test_try_build(void **state)
 	int64_t keep_timeout = cfg.tree_build_timeout;
 
 	(void)state;
-	cfg.tree_build_command = "cat mm/foo.c; grep -q 'int b = 1;' mm/foo.c && echo b is one";
+	cfg.tree_build_command = "cat mm/foo.c; printf '%0300d\\n' 7;"
+				 " grep -q 'int b = 1;' mm/foo.c && echo b is one";
 	cfg.tree_build_timeout = 3;
 	fresh(&st, &in, v1v2);
 	reply(&in, "mallory@example.org", 1, "#patchbot try v1 build");
@@ -738,6 +739,10 @@ static void test_try_build(void **state)
 	t = last_transcript(&st);
 	assert_contains(t, "the build failed: exit status 1");
 	assert_contains(t, "| int b = 2;\n");
+	/* a long line is cut, so that the mail's lines stay short */
+	assert_contains(t, "| 000000000");
+	assert_contains(t, "0000 [...]\n");
+	assert_null(strstr(t, "07\n"));
 	free(t);
 	/* nothing of a try stays in the queue */
 	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM queue"), 0);
