@@ -449,6 +449,11 @@ out:
 	return t;
 }
 
+int64_t mail_parse_date(const char *value, int *tz)
+{
+	return parse_date(value, tz);
+}
+
 /* Fill m->headers and the header-derived fields from the raw field list. */
 static void parse_headers(struct mail *m, struct mailimf_fields *hf)
 {

@@ -84,6 +84,10 @@ int mail_parse(struct mail *m, const char *raw, size_t len,
 	       const struct mail_limits *lim, struct buf *err);
 void mail_release(struct mail *m);
 
+/* An RFC 5322 date to UTC seconds and its offset in minutes (*tz); 0 when
+ * it is not a date we believe (also for an in-body "Date:" line). */
+int64_t mail_parse_date(const char *value, int *tz);
+
 /* First header named name (case-insensitive), or NULL. */
 const char *mail_header(const struct mail *m, const char *name);
 /*

@@ -8,6 +8,7 @@
 
 #include "apply.h"
 #include "log.h"
+#include "mail.h"
 #include "util.h"
 
 static const char *git_msg(void)
@@ -315,6 +316,36 @@ static void review_trailers(struct store *st, int64_t patch_id, struct strlist *
 	sqlite3_reset(s);
 }
 
+/*
+ * An in-body "Date:" line, among the in-body headers at the top of the
+ * changelog (as apply_message() reads "From:"), overrides the mail's
+ * date, as it does for `git am`.
+ */
+static void inbody_date(const char *body, int64_t *date, int *tz)
+{
+	while (*body == '\n' || *body == ' ' || *body == '\t')
+		body++;
+	while (starts_with(body, "From: ") || starts_with(body, "Date: ")) {
+		size_t l = strcspn(body, "\n");
+
+		if (starts_with(body, "Date: ") && l < 200) {
+			char *v = xstrndup(body + 6, l - 6);
+			int z = 0;
+			int64_t t = mail_parse_date(v, &z);
+
+			free(v);
+			if (t) {
+				*date = t;
+				*tz = z;
+				return;
+			}
+		}
+		body += l;
+		while (*body == '\n')
+			body++;
+	}
+}
+
 /* A "Key: value" line (the key letters, digits and dashes)? */
 static bool trailer_like(const char *s, size_t len)
 {
@@ -467,6 +498,7 @@ static int build_entry(struct queue *q, const struct entry *e, const char *branc
 		};
 		git_oid next;
 
+		inbody_date(p.changelog, &p.date, &p.date_tz);
 		changelog = folded_into(q, sqlite3_column_int64(s, 0), p.changelog, &fixups,
 					&tr);
 		if (changelog)

@@ -98,6 +98,9 @@ static const char setup_script[] =
 	"git checkout -q -b tz master && sed -i 's/int g;/int g = 7;/' mm/foo.c &&"
 	"GIT_AUTHOR_DATE='2024-01-03T09:30:00-07:00' git commit -q -am 'mm/foo: set g' &&"
 	"git format-patch -q --stdout -1 >../tz.mbox &&"
+	/* the same with an in-body Date:, which git am takes instead */
+	"awk 'd == 0 && /^$/ { print; print \"Date: Thu, 4 Jan 2024 08:00:00 +0100\"; print \"\";"
+	" d = 1; next } { print }' ../tz.mbox >../tzbody.mbox &&"
 	"git checkout -q master && git branch -q -D s1 s2 bad mv fx gx tz";
 
 static int setup(void **state)
@@ -708,6 +711,16 @@ static void test_author_date_zone(void **state)
 	free(am_tree("tz.mbox"));
 	assert_eq_free(t, sh_out("cd am && git log -1 --format=%ad --date=raw"));
 	assert_eq_free(tree_of("mm-unstable"), am_tree("tz.mbox"));
+	done(&st, &in);
+
+	fresh(&st, &in, (const char *const[]){ "tzbody.mbox", NULL });
+	reply(&in, "akpm@example.org", 1, "#patchbot queue");
+	t = sh_out("cd repo && git log -1 --format=%ad --date=raw mm-unstable");
+	assert_string_equal(t, "1704351600 +0100");
+	free(am_tree("tzbody.mbox"));
+	assert_eq_free(t, sh_out("cd am && git log -1 --format=%ad --date=raw"));
+	t = sh_out("cd repo && git log -1 --format=%B mm-unstable | grep -c '^Date:' || true");
+	assert_eq_free(t, xstrdup("0"));
 	done(&st, &in);
 }
 
