@@ -14,13 +14,19 @@
 #include "queue.h"
 #include "util.h"
 
-/* The queued version of version_id's series when it is older; else 0. */
+/*
+ * The queued version of version_id's series when version_id is a newer
+ * version by its subject ("v3" after "v2"); else 0.  A posting with the
+ * same label joins the series too (a RESEND, or the author's follow-up
+ * fix in reply to a single patch, which `fold` takes): that is no reason
+ * to drop what is queued.
+ */
 static int64_t older_queued(struct store *st, int64_t version_id, char **branch)
 {
 	sqlite3_stmt *s = store_stmt(st,
 		"SELECT q.version_id, q.branch FROM queue q JOIN versions o ON o.id = q.version_id"
 		" JOIN versions n ON n.series_id = o.series_id WHERE n.id = ?"
-		" AND o.version < n.version");
+		" AND o.version < n.version AND o.label < n.label");
 	int64_t id = 0;
 
 	*branch = NULL;

@@ -97,7 +97,11 @@ static const char setup_script[] =
 	/* a patch written in another time zone */
 	"git checkout -q -b tz master && sed -i 's/int g;/int g = 7;/' mm/foo.c &&"
 	"GIT_AUTHOR_DATE='2024-01-03T09:30:00-07:00' git commit -q -am 'mm/foo: set g' &&"
-	"git format-patch -q --stdout -1 >../tz.mbox &&"
+	"git format-patch -q --thread --stdout -1 >../tz.mbox &&"
+	/* Ann's own follow-up to that single patch */
+	"id=$(grep -i '^Message-Id:' ../tz.mbox | sed 's/.*<//; s/>.*//') &&"
+	"sed -i 's/int g = 7;/int g = 8;/' mm/foo.c && git commit -q -am 'mm/foo: g is 8' &&"
+	"git format-patch -q --stdout --in-reply-to=\"$id\" -1 >../tzfix.mbox &&"
 	/* the same with an in-body Date:, which git am takes instead */
 	"awk 'd == 0 && /^$/ { print; print \"Date: Thu, 4 Jan 2024 08:00:00 +0100\"; print \"\";"
 	" d = 1; next } { print }' ../tz.mbox >../tzbody.mbox &&"
@@ -515,6 +519,23 @@ static void test_new_version_drops(void **state)
 	t = outbox_kind(&st, "notice");
 	assert_contains(t, "has been removed from mm-unstable.\n\nReason: v2 was posted");
 	free(t);
+	done(&st, &in);
+
+	/* the author's follow-up to a single patch joins its series, same label */
+	fresh(&st, &in, (const char *const[]){ "tz.mbox", NULL });
+	reply(&in, "akpm@example.org", 1, "#patchbot queue");
+	free(v2);
+	v2 = xasprintf("%s/tzfix.mbox", tmp);
+	test_ingest_path(&in, v2);
+	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM queue"), 1);
+	t = msgid_of(&st, "mm/foo: g is 8");
+	reply_to(&in, "akpm@example.org", t, "#patchbot fold");
+	free(t);
+	t = last_transcript(&st);
+	assert_contains(t, "folded 'mm/foo: g is 8' into patch 1/1 'mm/foo: set g' of v1");
+	free(t);
+	t = sh_out("cd repo && git show mm-unstable:mm/foo.c | grep '^int g'");
+	assert_eq_free(t, xstrdup("int g = 8;"));
 	cfg.queue_on_new_version = keep;
 	free(v2);
 	done(&st, &in);
