@@ -213,11 +213,11 @@ static int find_target(struct cmd_ctx *c, const char *into, const struct followu
 	} else {
 		/* the patch the follow-up replies to, nearest first */
 		struct strlist anc = { 0 }, refs = { 0 };
-		char *all = xstrdup(f->refs);
+		char *all = xstrdup(f->refs), *save = NULL;
 
 		if (*f->in_reply_to)
 			strlist_push(&anc, f->in_reply_to);
-		for (char *tok = strtok(all, " "); tok; tok = strtok(NULL, " "))
+		for (char *tok = strtok_r(all, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
 			strlist_push(&refs, tok);
 		/* References run oldest first */
 		for (size_t i = refs.nr; i-- > 0;)
