@@ -603,7 +603,8 @@ static void test_fold(void **state)
 	assert_contains(t, "A fix-up has been folded into [2/2] mm/foo: add bar\nof v1 of"
 			   " \"mm/foo: set b\" on mm-unstable:");
 	assert_contains(t, "  from Fay Fixer <fay@example.org>");
-	assert_contains(t, "fay@example.org");
+	/* the fixer hears of it too */
+	assert_contains(t, "Cc: list@example.org,\n fay@example.org\n");
 	free(t);
 	/* twice is once; and the follow-up is not pending any more */
 	reply_to(&in, "akpm@example.org", fix, "#patchbot fold\n#patchbot pending");
