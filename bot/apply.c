@@ -314,7 +314,8 @@ int apply_commit(git_repository *repo, const git_oid *parent,
 	r = -1;
 	msg = apply_message(p, who, &name, &email);
 	/* libgit2 refuses an empty name: git would use the address */
-	if (git_signature_new(&author, *name ? name : email, email, p->date, 0) < 0 ||
+	if (git_signature_new(&author, *name ? name : email, email, p->date,
+			      p->date_tz) < 0 ||
 	    git_signature_new(&committer, who->name && *who->name ? who->name : who->email,
 			      who->email, who->when, 0) < 0 ||
 	    git_tree_lookup(&tree, repo, &tree_id) < 0 ||

@@ -26,6 +26,7 @@ struct apply_patch {
 	const char *from_name;
 	const char *from_email;
 	int64_t date;
+	int date_tz;             /* the mail's offset from UTC, minutes */
 	/* "Key: value" lines from review replies, in arrival order */
 	const struct strlist *trailers;
 	/* diffs folded into this patch (`fold`), applied after diff, in

@@ -84,6 +84,18 @@ static const struct key keys[] = {
 	  "the upstream base the queue is built on" },
 	{ "tree.branch", K_MULTI, OFF(tree_branches), NULL,
 	  "queue branches, bottom to top (several lines; default mm-stable, mm-unstable)" },
+	{ "tree.buildCommand", K_STRING, OFF(tree_build_command), NULL,
+	  "shell command `try vN build` runs in the checkout, sandboxed (unset: no build testing)" },
+	{ "tree.buildTimeout", K_SECONDS, OFF(tree_build_timeout), "1800",
+	  "seconds a build may run before the whole sandbox is killed" },
+	{ "tree.buildMemory", K_SIZE, OFF(tree_build_memory), "4g",
+	  "address space limit of each build process (RLIMIT_AS)" },
+	{ "tree.buildProcesses", K_UINT, OFF(tree_build_processes), "512",
+	  "most processes a build may run at once (RLIMIT_NPROC, as an unprivileged uid)" },
+	{ "tree.buildDisk", K_SIZE, OFF(tree_build_disk), "4g",
+	  "size of the build's private tmpfs, which holds its copy of the checkout" },
+	{ "tree.buildLogLines", K_UINT, OFF(tree_build_log_lines), "30",
+	  "last lines of the build's output quoted in the reply" },
 	{ "maintainer.email", K_MULTI_EMAIL, OFF(maintainers), NULL,
 	  "addresses allowed to change the queue (several lines)" },
 	{ "queue.linkUrl", K_STRING, OFF(queue_link_url), "https://lore.kernel.org/r/%s",
@@ -92,6 +104,8 @@ static const struct key keys[] = {
 	  "keep: a queued version stays until the new one is queued; drop: posting it drops the old" },
 	{ "queue.notifyList", K_BOOL, OFF(queue_notify_list), "true",
 	  "Cc queue notices (added, removed, moved, superseded) to list.address" },
+	{ "queue.lateTrailers", K_BOOL, OFF(queue_late_trailers), "true",
+	  "review trailers sent after a series was queued go into its commits (rebuilt)" },
 	{ "auth.trustedAuthservId", K_STRING, OFF(auth_trusted_authserv_id), NULL,
 	  "authserv-id of the receiving server's Authentication-Results" },
 	{ "auth.requireDkim", K_BOOL, OFF(auth_require_dkim), "true",
@@ -454,6 +468,28 @@ static void check_report_dir(struct config *c)
 	free(copy);
 }
 
+/* Build testing needs bwrap on PATH (Debian package bubblewrap). */
+static void check_build(struct config *c)
+{
+	const char *path = getenv("PATH");
+	char *dirs, *save = NULL;
+	bool found = false;
+
+	if (!c->tree_build_command)
+		return;
+	dirs = xstrdup(path && *path ? path : "/usr/bin:/bin");
+	for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		char *f = xasprintf("%s/bwrap", d);
+
+		found = access(f, X_OK) == 0;
+		free(f);
+	}
+	free(dirs);
+	if (!found)
+		problem(c, true, "'tree.buildCommand' is set but 'bwrap' is not installed"
+			" (Debian package bubblewrap): builds would not run sandboxed");
+}
+
 size_t config_check(struct config *c)
 {
 	if (!c->bot_address)
@@ -489,6 +525,7 @@ size_t config_check(struct config *c)
 	}
 	check_tree(c);
 	check_report_dir(c);
+	check_build(c);
 	return c->problems.nr;
 }
 

@@ -47,9 +47,18 @@ struct config {
 
 	struct strlist maintainers;
 
+	/* Build testing (`try vN build`, build.c): the sandbox's limits. */
+	char *tree_build_command;     /* NULL: no build testing */
+	int64_t tree_build_timeout;   /* seconds */
+	size_t tree_build_memory;     /* RLIMIT_AS */
+	unsigned tree_build_processes;/* RLIMIT_NPROC */
+	size_t tree_build_disk;       /* the sandbox's tmpfs and RLIMIT_FSIZE */
+	unsigned tree_build_log_lines;
+
 	char *queue_link_url;       /* "https://lore.kernel.org/r/%s" */
 	char *queue_on_new_version; /* "keep" or "drop" */
 	bool queue_notify_list;     /* Cc notices to list.address */
+	bool queue_late_trailers;   /* trailers after queueing go into the commits */
 
 	char *auth_trusted_authserv_id;
 	bool auth_require_dkim;

@@ -24,3 +24,11 @@ int events_version_complete(struct store *st, const struct config *cfg,
 		return -1;
 	return 0;
 }
+
+int events_trailers_added(struct store *st, const struct config *cfg, int64_t msg_row)
+{
+	if (!cfg)
+		return 0;
+	/* queue.lateTrailers: a queued series' commits take them in */
+	return queue_trailers_added(st, cfg, msg_row);
+}

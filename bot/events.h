@@ -21,4 +21,10 @@
 int events_version_complete(struct store *st, const struct config *cfg,
 			    int64_t version_id);
 
+/*
+ * The reply in messages row msg_row gave review trailers to patches
+ * already stored (late trailers).  cfg as above.  0, or -1.
+ */
+int events_trailers_added(struct store *st, const struct config *cfg, int64_t msg_row);
+
 #endif

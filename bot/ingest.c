@@ -155,8 +155,8 @@ static int64_t insert_message(struct ingest *in, const struct parsed *p,
 	sqlite3_stmt *s = store_stmt(in->st,
 		"INSERT INTO messages (message_id, synthetic_id, in_reply_to, refs,"
 		" subject, from_name, from_email, to_addrs, cc_addrs, date, arrived,"
-		" size, kind, body, pull_url, pull_ref, source, version_id)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+		" size, kind, body, pull_url, pull_ref, source, version_id, date_tz)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	struct buf refs = BUF_INIT(BUF_NOLIMIT);
 	char *to, *cc;
 	int r;
@@ -189,6 +189,7 @@ static int64_t insert_message(struct ingest *in, const struct parsed *p,
 	store_bind_text(s, 17, where);
 	if (version)
 		sqlite3_bind_int64(s, 18, version);
+	sqlite3_bind_int(s, 19, m->date_tz);
 	r = store_done(in->st, s);
 	buf_release(&refs);
 	free(to);
@@ -383,6 +384,8 @@ static int store_reply(struct ingest *in, struct parsed *p, int64_t row,
 		for (size_t i = 0; i < nr && !r; i++)
 			for (size_t j = 0; j < tl.nr && !r; j++)
 				r = insert_trailer(in, ids[i], row, &tl.items[j]);
+		if (!r && nr)
+			r = events_trailers_added(in->st, reacting(in), row);
 	}
 out:
 	trailer_list_release(&tl);

@@ -401,11 +401,12 @@ static int64_t days_from_civil(int64_t y, unsigned mon, unsigned d)
 }
 
 /*
- * Date header to UTC seconds, 0 when it is not a date we believe.  Field
+ * Date header to UTC seconds, 0 when it is not a date we believe; its
+ * offset from UTC (minutes) into *tz, as `git am` keeps it.  Field
  * ranges are checked here because libetpan hands over whatever numbers it
  * found (the fuzz corpus has years with twenty digits).
  */
-static int64_t parse_date(const char *v)
+static int64_t parse_date(const char *v, int *tz)
 {
 	static const unsigned char mdays[] = { 31, 29, 31, 30, 31, 30,
 					       31, 31, 30, 31, 30, 31 };
@@ -414,6 +415,7 @@ static int64_t parse_date(const char *v)
 	int64_t t = 0, y;
 	int zone, off = 0;
 
+	*tz = 0;
 	if (mailimf_date_time_parse(v, strlen(v), &idx, &dt) !=
 	    MAILIMF_NO_ERROR)
 		return 0;
@@ -440,9 +442,16 @@ static int64_t parse_date(const char *v)
 	    (int64_t)off * 60;
 	if (t < 0)
 		t = 0;
+	else
+		*tz = off;
 out:
 	mailimf_date_time_free(dt);
 	return t;
+}
+
+int64_t mail_parse_date(const char *value, int *tz)
+{
+	return parse_date(value, tz);
 }
 
 /* Fill m->headers and the header-derived fields from the raw field list. */
@@ -482,7 +491,7 @@ static void parse_headers(struct mail *m, struct mailimf_fields *hf)
 			parse_address_list(&m->cc, &m->nr_cc, &alloc_cc, raw);
 		} else if (!strcasecmp(name, "Date")) {
 			if (!seen_date++)
-				m->date = parse_date(raw);
+				m->date = parse_date(raw, &m->date_tz);
 		} else if (!strcasecmp(name, "Message-ID")) {
 			if (!seen_msgid++)
 				m->message_id = msgid_get(h->value);

@@ -52,6 +52,7 @@ struct mail {
 	struct mail_address *cc;
 	size_t nr_cc;
 	int64_t date;          /* seconds since epoch (UTC); 0 when missing/bad */
+	int date_tz;           /* the Date header's offset from UTC, in minutes */
 
 	char *content_type;    /* top-level, lowercased "type/subtype" */
 	/*
@@ -82,6 +83,10 @@ struct mail {
 int mail_parse(struct mail *m, const char *raw, size_t len,
 	       const struct mail_limits *lim, struct buf *err);
 void mail_release(struct mail *m);
+
+/* An RFC 5322 date to UTC seconds and its offset in minutes (*tz); 0 when
+ * it is not a date we believe (also for an in-body "Date:" line). */
+int64_t mail_parse_date(const char *value, int *tz);
 
 /* First header named name (case-insensitive), or NULL. */
 const char *mail_header(const struct mail *m, const char *name);

@@ -17,6 +17,11 @@ static const struct tschema commit_schema[] = {
 	{ NULL, 0, NULL },
 };
 
+static const struct tschema trailer_schema[] = {
+	{ "line", TS_TEXT, NULL },
+	{ NULL, 0, NULL },
+};
+
 const struct tschema notice_schema[] = {
 	{ "bot_name", TS_TEXT, NULL },
 	{ "author_name", TS_TEXT, NULL },
@@ -27,6 +32,11 @@ const struct tschema notice_schema[] = {
 	{ "reason", TS_TEXT, NULL },
 	{ "other_version", TS_TEXT, NULL },
 	{ "commits", TS_LIST, commit_schema },
+	{ "fixup", TS_TEXT, NULL },
+	{ "fixer", TS_TEXT, NULL },
+	{ "into", TS_TEXT, NULL },
+	{ "new_trailers", TS_LIST, trailer_schema },
+	{ "trailers_added", TS_BOOL, NULL },
 	{ NULL, 0, NULL },
 };
 
@@ -79,6 +89,49 @@ static void add_commits(struct store *st, int64_t vid, struct tvars *tv)
 	sqlite3_reset(s);
 }
 
+/*
+ * The review trailers of vid that arrived since the last notice, into the
+ * "new_trailers" list ("added" only moves the mark: the commits it
+ * announces carry them), and the mark moved past them.  0 or -1.
+ */
+static int add_new_trailers(struct store *st, int64_t vid, bool list, struct tvars *tv)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT t.key || ': ' || t.value, p.n, p.total, t.id FROM trailers t"
+		" JOIN patches p ON p.id = t.patch_id JOIN versions v ON v.id = p.version_id"
+		" WHERE v.id = ? AND t.source_id != p.message_id AND t.key != 'Signed-off-by'"
+		" AND t.id > v.trailers_noticed ORDER BY t.id");
+	int64_t mark = 0;
+
+	tvars_set_list(tv, "new_trailers");
+	tvars_set_bool(tv, "trailers_added", false);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, vid);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (list) {
+			struct tvars *item = tvars_add_item(tv, "new_trailers");
+
+			if (sqlite3_column_int(s, 2) > 1)
+				tvars_setf(item, "line", "[%d/%d] %s", sqlite3_column_int(s, 1),
+					   sqlite3_column_int(s, 2), col(s, 0));
+			else
+				tvars_set(item, "line", col(s, 0));
+		}
+		mark = sqlite3_column_int64(s, 3);
+	}
+	sqlite3_reset(s);
+	tvars_set_bool(tv, "trailers_added", list && mark);
+	if (!mark)
+		return 0;
+	s = store_stmt(st, "UPDATE versions SET trailers_noticed = ? WHERE id = ?");
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, mark);
+	sqlite3_bind_int64(s, 2, vid);
+	return store_done(st, s);
+}
+
 int notice_queue(struct store *st, const struct config *cfg, const struct notice *n)
 {
 	sqlite3_stmt *s = store_stmt(st,
@@ -122,7 +175,14 @@ int notice_queue(struct store *st, const struct config *cfg, const struct notice
 	tvars_set(tv, "other_version", "");
 	if (n->other_version)
 		tvars_setf(tv, "other_version", "%d", n->other_version);
+	tvars_set(tv, "fixup", n->fixup ? n->fixup : "");
+	tvars_set(tv, "fixer", n->fixer ? n->fixer : "");
+	tvars_set(tv, "into", n->into ? n->into : "");
 	add_commits(st, n->version_id, tv);
+	if (add_new_trailers(st, n->version_id, strcmp(n->kind, "added") != 0, tv)) {
+		ret = -1;
+		goto out;
+	}
 	name = xasprintf("queue-%s.txt", n->kind);
 	ret = template_render_file(cfg->bot_templates, name, tv, &body, &err);
 	free(name);
@@ -132,6 +192,14 @@ int notice_queue(struct store *st, const struct config *cfg, const struct notice
 		goto out;
 	}
 	notice_cc(st, cfg, n->version_id, author, &cc);
+	if (n->fixer) {
+		const char *lt = strrchr(n->fixer, '<');
+		char *faddr = lt ? xstrndup(lt + 1, strcspn(lt + 1, ">")) : xstrdup(n->fixer);
+
+		if (*faddr && strcasecmp(faddr, author) && !strlist_has_icase(&cc, faddr))
+			strlist_push(&cc, faddr);
+		free(faddr);
+	}
 	cause = xasprintf("%s#%lld", n->cause_msgid ? n->cause_msgid : "patchbot",
 			  (long long)n->history_id);
 	name = xasprintf("notice-%s", n->kind);

@@ -5,6 +5,8 @@
  * with it: added to a branch, removed, moved, superseded.  Rendered from
  * templates/queue-KIND.txt, threaded as a reply to the cover letter (or
  * the first patch), written to the outbox in the caller's transaction.
+ * Every notice after "added" names the review trailers that arrived since
+ * the one before (with queue.lateTrailers they are in the commits now).
  */
 #ifndef PATCHBOT_NOTICE_H
 #define PATCHBOT_NOTICE_H
@@ -16,12 +18,16 @@
 #include "template.h"
 
 struct notice {
-	const char *kind;         /* "added", "removed", "moved", "superseded" */
+	const char *kind;         /* "added", "removed", "moved", "superseded",
+				   * "folded" */
 	int64_t version_id;
 	const char *branch;       /* where it is now, or was */
 	const char *from_branch;  /* moved: where it was */
 	const char *reason;       /* removed: why */
 	int other_version;        /* added: the one replaced; superseded: the new one */
+	const char *fixup;        /* folded: the follow-up's title */
+	const char *fixer;        /* folded: "Name <address>" of its author (Cc'd) */
+	const char *into;         /* folded: "[n/N] title" of the patch it went into */
 	const char *cause_msgid;  /* the command mail, or NULL */
 	int64_t cause_id;         /* its messages.id, or 0 */
 	int64_t history_id;       /* queue_history row: one notice per event */

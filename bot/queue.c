@@ -2,11 +2,13 @@
 /* queue: the queue state in sqlite and the branches built from it (see queue.h). */
 #include "queue.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "apply.h"
 #include "log.h"
+#include "mail.h"
 #include "util.h"
 
 static const char *git_msg(void)
@@ -314,6 +316,122 @@ static void review_trailers(struct store *st, int64_t patch_id, struct strlist *
 	sqlite3_reset(s);
 }
 
+/*
+ * An in-body "Date:" line, among the in-body headers at the top of the
+ * changelog (as apply_message() reads "From:"), overrides the mail's
+ * date, as it does for `git am`.
+ */
+static void inbody_date(const char *body, int64_t *date, int *tz)
+{
+	while (*body == '\n' || *body == ' ' || *body == '\t')
+		body++;
+	while (starts_with(body, "From: ") || starts_with(body, "Date: ")) {
+		size_t l = strcspn(body, "\n");
+
+		if (starts_with(body, "Date: ") && l < 200) {
+			char *v = xstrndup(body + 6, l - 6);
+			int z = 0;
+			int64_t t = mail_parse_date(v, &z);
+
+			free(v);
+			if (t) {
+				*date = t;
+				*tz = z;
+				return;
+			}
+		}
+		body += l;
+		while (*body == '\n')
+			body++;
+	}
+}
+
+/* A "Key: value" line (the key letters, digits and dashes)? */
+static bool trailer_like(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (isalnum((unsigned char)s[i]) || s[i] == '-'))
+		i++;
+	return i > 0 && i + 1 < len && s[i] == ':' && s[i + 1] == ' ';
+}
+
+/* Where the changelog's closing trailer paragraph starts, or its length. */
+static size_t trailer_block(const char *text)
+{
+	size_t len = strlen(text), para = 0;
+
+	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
+		len--;
+	for (size_t i = 0; i + 1 < len; i++)
+		if (text[i] == '\n' && text[i + 1] == '\n')
+			para = i + 2;
+	for (size_t i = para; i < len;) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t l = nl ? (size_t)(nl - text - i) : len - i;
+
+		if (l && !trailer_like(text + i, l))
+			return len;
+		i += l + 1;
+	}
+	return para < len ? para : len;
+}
+
+/*
+ * The fix-ups folded into a patch (`fold`), the way Andrew Morton's tree
+ * records them: each diff applied after the patch's own; in the
+ * changelog, above its trailers, "[fixer@address: title of the fix]" with
+ * the fix-up's Link: indented below; and the fixer's Signed-off-by among
+ * the trailers (the fixer certified the DCO for the lines they added).
+ * Returns the changelog with the notes (new string), or NULL for none.
+ */
+static char *folded_into(struct queue *q, int64_t patch_id, const char *changelog,
+			 struct strlist *diffs, struct strlist *trailers)
+{
+	sqlite3_stmt *s = store_stmt(q->st,
+		"SELECT f.diff, f.title, f.fixer_name, f.fixer_email, m.message_id"
+		" FROM queue_folds f JOIN messages m ON m.id = f.source_id"
+		" WHERE f.patch_id = ? ORDER BY f.id");
+	const char *url = q->cfg->queue_link_url;
+	struct buf notes = BUF_INIT(BUF_NOLIMIT);
+	char *out = NULL;
+
+	if (!s)
+		return NULL;
+	sqlite3_bind_int64(s, 1, patch_id);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *pct = url ? strstr(url, "%s") : NULL;
+		char *sob;
+
+		strlist_push(diffs, col(s, 0));
+		buf_addf(&notes, "[%s: %s]\n", col(s, 3), col(s, 1));
+		if (url && *url && pct)
+			buf_addf(&notes, "  Link: %.*s%s%s\n", (int)(pct - url), url,
+				 col(s, 4), pct + 2);
+		sob = xasprintf("Signed-off-by: %s <%s>", *col(s, 2) ? col(s, 2) : col(s, 3),
+				col(s, 3));
+		if (!strlist_has_icase(trailers, sob))
+			strlist_push(trailers, sob);
+		free(sob);
+	}
+	sqlite3_reset(s);
+	if (notes.len) {
+		size_t at = trailer_block(changelog);
+		struct buf c = BUF_INIT(BUF_NOLIMIT);
+
+		buf_add(&c, changelog, at);
+		buf_rtrim(&c);
+		buf_addf(&c, "%s%s", c.len ? "\n\n" : "", notes.s);
+		if (changelog[at]) {
+			buf_addch(&c, '\n');
+			buf_adds(&c, changelog + at);
+		}
+		out = buf_detach(&c, NULL);
+	}
+	buf_release(&notes);
+	return out;
+}
+
 static int record_commit(struct store *st, int64_t version_id, int idx,
 			 int64_t patch_id, const git_oid *id)
 {
@@ -346,7 +464,7 @@ static int build_entry(struct queue *q, const struct entry *e, const char *branc
 	/* stepped while cached statements run and write: our own */
 	if (sqlite3_prepare_v2(q->st->db,
 		"SELECT p.id, p.n, p.total, p.title, p.changelog, p.diff, m.message_id,"
-		" m.from_name, m.from_email, m.date FROM patches p JOIN messages m"
+		" m.from_name, m.from_email, m.date, m.date_tz FROM patches p JOIN messages m"
 		" ON m.id = p.message_id WHERE p.version_id = ? AND p.n BETWEEN 1 AND p.total"
 		" AND p.id = (SELECT min(id) FROM patches WHERE version_id = p.version_id"
 		" AND n = p.n) ORDER BY p.n", -1, &s, NULL) != SQLITE_OK)
@@ -361,8 +479,9 @@ static int build_entry(struct queue *q, const struct entry *e, const char *branc
 			goto fail;
 	}
 	while (!r && sqlite3_step(s) == SQLITE_ROW) {
-		struct strlist tr = { 0 };
+		struct strlist tr = { 0 }, fixups = { 0 };
 		struct buf err = BUF_INIT(4096);
+		char *changelog;
 		struct apply_patch p = {
 			.n = sqlite3_column_int(s, 1),
 			.total = sqlite3_column_int(s, 2),
@@ -373,10 +492,17 @@ static int build_entry(struct queue *q, const struct entry *e, const char *branc
 			.from_name = col(s, 7),
 			.from_email = col(s, 8),
 			.date = sqlite3_column_int64(s, 9),
+			.date_tz = sqlite3_column_int(s, 10),
 			.trailers = &tr,
+			.fixups = &fixups,
 		};
 		git_oid next;
 
+		inbody_date(p.changelog, &p.date, &p.date_tz);
+		changelog = folded_into(q, sqlite3_column_int64(s, 0), p.changelog, &fixups,
+					&tr);
+		if (changelog)
+			p.changelog = changelog;
 		review_trailers(q->st, sqlite3_column_int64(s, 0), &tr);
 		r = apply_commit(q->repo, cur, &p, &who, &next, &err);
 		if (r == 1)
@@ -393,6 +519,8 @@ static int build_entry(struct queue *q, const struct entry *e, const char *branc
 			q->nr_built++;
 		}
 		strlist_clear(&tr);
+		strlist_clear(&fixups);
+		free(changelog);
 		buf_release(&err);
 	}
 	sqlite3_finalize(s);

@@ -103,6 +103,15 @@ int queue_reconcile(struct store *st, const struct config *cfg);
 int queue_version_complete(struct store *st, const struct config *cfg,
 			   int64_t version_id);
 
+/*
+ * Ingest's event: the reply msg_row gave review trailers to patches.  With
+ * queue.lateTrailers, each queued version among them is built again from
+ * its first commit up, so that its commits carry them (the next notice
+ * names them, see notice.h).  A rebuild that fails is logged and undone.
+ * 0 or -1.
+ */
+int queue_trailers_added(struct store *st, const struct config *cfg, int64_t msg_row);
+
 /* Savepoints, so that a failed command undoes only its own changes. */
 int queue_savepoint(struct store *st);
 int queue_release(struct store *st);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * queueevents: what the queue does when ingest reports an event.  Today:
- * a newer version of a queued series is complete, and queue.onNewVersion
- * says "drop": the queued one comes off its branch at once, with a notice.
+ * queueevents: what the queue does when ingest reports an event: a newer
+ * version of a queued series is complete, and queue.onNewVersion says
+ * "drop": the queued one comes off its branch at once, with a notice; and
+ * review trailers arrive for a queued series (queue.lateTrailers): its
+ * commits are built again with them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,13 +14,19 @@
 #include "queue.h"
 #include "util.h"
 
-/* The queued version of version_id's series when it is older; else 0. */
+/*
+ * The queued version of version_id's series when version_id is a newer
+ * version by its subject ("v3" after "v2"); else 0.  A posting with the
+ * same label joins the series too (a RESEND, or the author's follow-up
+ * fix in reply to a single patch, which `fold` takes): that is no reason
+ * to drop what is queued.
+ */
 static int64_t older_queued(struct store *st, int64_t version_id, char **branch)
 {
 	sqlite3_stmt *s = store_stmt(st,
 		"SELECT q.version_id, q.branch FROM queue q JOIN versions o ON o.id = q.version_id"
 		" JOIN versions n ON n.series_id = o.series_id WHERE n.id = ?"
-		" AND o.version < n.version");
+		" AND o.version < n.version AND o.label < n.label");
 	int64_t id = 0;
 
 	*branch = NULL;
@@ -93,6 +101,62 @@ out:
 	queue_close(&q);
 out_free:
 	free(branch);
+	buf_release(&why);
+	return r;
+}
+
+int queue_trailers_added(struct store *st, const struct config *cfg, int64_t msg_row)
+{
+	sqlite3_stmt *s;
+	struct buf why = BUF_INIT(8192);
+	struct queue q;
+	int64_t ids[64];
+	size_t nr = 0;
+	int r = 0;
+
+	if (!cfg->tree_repo || !cfg->queue_late_trailers)
+		return 0;
+	/* only trailers that are new: a repeated one was ignored with its row */
+	s = store_stmt(st,
+		"SELECT DISTINCT p.version_id FROM trailers t JOIN patches p ON p.id = t.patch_id"
+		" JOIN queue q ON q.version_id = p.version_id WHERE t.source_id = ?"
+		" AND t.key != 'Signed-off-by' AND t.source_id != p.message_id");
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, msg_row);
+	while (sqlite3_step(s) == SQLITE_ROW && nr < sizeof(ids) / sizeof(ids[0]))
+		ids[nr++] = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (!nr)
+		return 0;
+	if (queue_open(&q, st, cfg, &why)) {
+		log_warnx("queue: %s", why.s);
+		buf_release(&why);
+		return 0;
+	}
+	if (queue_savepoint(st)) {
+		r = -1;
+		goto out;
+	}
+	for (size_t i = 0; !r && i < nr; i++)
+		r = queue_invalidate(st, ids[i]);
+	if (r) {
+		queue_rollback_savepoint(st);
+	} else if (queue_build(&q, &why)) {
+		/* the branch stays as it was; the trailers wait for the next rebuild */
+		queue_rollback_savepoint(st);
+		log_warnx("queue: cannot add the late trailers: %s", why.s);
+	} else if (queue_release(st)) {
+		r = -1;
+	} else {
+		buf_reset(&why);
+		if (queue_update_refs(&q, false, &why) < 0)
+			log_warnx("queue: %s", why.s);
+		log_info("queue: review trailers for %zu queued version(s) arrived; rebuilt"
+			 " from their commits up", nr);
+	}
+out:
+	queue_close(&q);
 	buf_release(&why);
 	return r;
 }

@@ -137,7 +137,7 @@ int queue_each_pending(struct store *st, pending_entry_fn fn, void *payload)
 		"   WHERE w.series_id = v.series_id AND w.complete = 1)"
 		" AND v.series_id NOT IN (SELECT w.series_id FROM queue q"
 		"   JOIN versions w ON w.id = q.version_id)"
-		" AND v.state NOT IN ('dropped', 'superseded')"
+		" AND v.state NOT IN ('dropped', 'superseded', 'folded')"
 		" ORDER BY v.date, v.id LIMIT 200");
 
 	if (!s)

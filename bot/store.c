@@ -293,6 +293,32 @@ static const char *const migrations[] = {
 	"  secret BLOB NOT NULL,"
 	"  created INTEGER NOT NULL"
 	");",
+
+	/*
+	 * The queue by mail, the rest of issue 4.  queue_folds: follow-up
+	 * patches folded (`fold`) into a queued patch, applied after it into
+	 * the same commit, in id order.  versions.trailers_noticed: the
+	 * highest trailers.id a queue notice has told the author about, so
+	 * that the next notice names the review trailers added since.
+	 * messages.date_tz: the Date header's offset from UTC in minutes, the
+	 * zone of a queued commit's author date (as `git am` keeps it).
+	 */
+	"CREATE TABLE queue_folds ("
+	"  id INTEGER PRIMARY KEY,"
+	"  patch_id INTEGER NOT NULL REFERENCES patches(id),"  /* folded into */
+	"  source_id INTEGER NOT NULL REFERENCES messages(id),"  /* the follow-up */
+	"  title TEXT NOT NULL,"
+	"  diff TEXT NOT NULL,"
+	"  fixer_name TEXT NOT NULL DEFAULT '',"
+	"  fixer_email TEXT NOT NULL,"
+	"  by TEXT NOT NULL,"
+	"  cause_id INTEGER REFERENCES messages(id),"
+	"  at INTEGER NOT NULL,"
+	"  UNIQUE (patch_id, source_id)"
+	");"
+	"CREATE INDEX queue_folds_patch ON queue_folds(patch_id);"
+	"ALTER TABLE versions ADD COLUMN trailers_noticed INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE messages ADD COLUMN date_tz INTEGER NOT NULL DEFAULT 0;",
 };
 #define NR_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

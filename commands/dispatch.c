@@ -56,6 +56,7 @@ const struct shipped_template shipped_templates[] = {
 	{ "queue-removed.txt", notice_schema },
 	{ "queue-moved.txt", notice_schema },
 	{ "queue-superseded.txt", notice_schema },
+	{ "queue-folded.txt", notice_schema },
 	{ "feedback/mail.txt", feedback_mail_schema },
 	{ "feedback/effect-1.txt", feedback_patches_schema },
 	{ "feedback/effect-2.txt", feedback_patches_schema },

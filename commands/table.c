@@ -11,6 +11,7 @@ extern const struct command cmd_queue;
 extern const struct command cmd_drop;
 extern const struct command cmd_promote;
 extern const struct command cmd_try;
+extern const struct command cmd_fold;
 extern const struct command cmd_list;
 extern const struct command cmd_pending;
 extern const struct command cmd_quiet;
@@ -29,6 +30,7 @@ const struct command *const command_table[] = {
 	&cmd_drop,
 	&cmd_promote,
 	&cmd_try,
+	&cmd_fold,
 	&cmd_list,
 	&cmd_pending,
 	&cmd_subscribe,

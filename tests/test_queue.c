@@ -81,7 +81,31 @@ static const char setup_script[] =
 	"git mv scripts/run.sh scripts/go.sh &&"
 	"git commit -q --author='Bo Author <bo@example.org>' -m 'scripts: rename run to go' &&"
 	"git format-patch -q --stdout --from='Sam Sender <sam@example.org>' -1 >../mv.mbox &&"
-	"git checkout -q master && git branch -q -D s1 s2 bad mv";
+	/* follow-ups to v1: Fay's fix replies to 2/2; Gus's names its target */
+	"git checkout -q master && git checkout -q -b fx s1 &&"
+	"id=$(grep -i '^Message-Id:' ../v1.mbox | sed -n 2p | sed 's/.*<//; s/>.*//') &&"
+	"sed -i 's/int bar;/int bar = 0;/' mm/bar.c &&"
+	"git commit -q --author='Fay Fixer <fay@example.org>' -am 'mm/foo: fix build warning in the new helper' -m 'Signed-off-by: Fay Fixer <fay@example.org>' &&"
+	"git format-patch -q --stdout --in-reply-to=\"$id\" -1 >../fix.mbox &&"
+	"cat ../v1.mbox ../fix.mbox >../v1fix.mbox &&"
+	"sed -i 's/int bar = 0;/int bar = 1;/' mm/bar.c &&"
+	"git commit -q --author='Fay Fixer <fay@example.org>' -am 'mm/foo: fix the fix' &&"
+	"git format-patch -q --stdout --in-reply-to=\"$id\" -1 >../fixbad.mbox &&"
+	"git checkout -q -B gx s1 && sed -i 's/int d;/int d = 4;/' mm/foo.c &&"
+	"git commit -q --author='Gus Fixer <gus@example.org>' -am 'mm/foo: initialise d too' &&"
+	"git format-patch -q --stdout -1 >../fix2.mbox &&"
+	/* a patch written in another time zone */
+	"git checkout -q -b tz master && sed -i 's/int g;/int g = 7;/' mm/foo.c &&"
+	"GIT_AUTHOR_DATE='2024-01-03T09:30:00-07:00' git commit -q -am 'mm/foo: set g' &&"
+	"git format-patch -q --thread --stdout -1 >../tz.mbox &&"
+	/* Ann's own follow-up to that single patch */
+	"id=$(grep -i '^Message-Id:' ../tz.mbox | sed 's/.*<//; s/>.*//') &&"
+	"sed -i 's/int g = 7;/int g = 8;/' mm/foo.c && git commit -q -am 'mm/foo: g is 8' &&"
+	"git format-patch -q --stdout --in-reply-to=\"$id\" -1 >../tzfix.mbox &&"
+	/* the same with an in-body Date:, which git am takes instead */
+	"awk 'd == 0 && /^$/ { print; print \"Date: Thu, 4 Jan 2024 08:00:00 +0100\"; print \"\";"
+	" d = 1; next } { print }' ../tz.mbox >../tzbody.mbox &&"
+	"git checkout -q master && git branch -q -D s1 s2 bad mv fx gx tz";
 
 static int setup(void **state)
 {
@@ -185,6 +209,32 @@ static void reply(struct ingest *in, const char *from, int version, const char *
 	assert_int_equal(test_ingest_string(in, raw, NULL), 0);
 	free(raw);
 	free(irt);
+}
+
+/* The Message-ID of the patch mail with this title (new string). */
+static char *msgid_of(struct store *st, const char *title)
+{
+	char *sql = xasprintf("SELECT m.message_id FROM messages m JOIN patches p"
+			      " ON p.message_id = m.id WHERE p.title = '%s'", title);
+	char *r = test_query_str(st, sql);
+
+	free(sql);
+	return r;
+}
+
+/* Reply to the mail msgid with a command line. */
+static void reply_to(struct ingest *in, const char *from, const char *msgid,
+		     const char *body)
+{
+	int seq = ++reply_seq;
+	char *raw = xasprintf("From: Sender <%s>\nTo: list@example.org\n"
+			      "Subject: Re: a follow-up\n"
+			      "Message-ID: <cmd%d@example.org>\nIn-Reply-To: <%s>\n"
+			      "References: <%s>\nDate: Tue, 2 Jan 2024 13:%02d:00 +0000\n\n%s\n",
+			      from, seq, msgid, msgid, seq % 60, body);
+
+	assert_int_equal(test_ingest_string(in, raw, NULL), 0);
+	free(raw);
 }
 
 /* The hex id a ref points at, or "" (new string). */
@@ -469,8 +519,270 @@ static void test_new_version_drops(void **state)
 	t = outbox_kind(&st, "notice");
 	assert_contains(t, "has been removed from mm-unstable.\n\nReason: v2 was posted");
 	free(t);
+	done(&st, &in);
+
+	/* the author's follow-up to a single patch joins its series, same label */
+	fresh(&st, &in, (const char *const[]){ "tz.mbox", NULL });
+	reply(&in, "akpm@example.org", 1, "#patchbot queue");
+	free(v2);
+	v2 = xasprintf("%s/tzfix.mbox", tmp);
+	test_ingest_path(&in, v2);
+	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM queue"), 1);
+	t = msgid_of(&st, "mm/foo: g is 8");
+	reply_to(&in, "akpm@example.org", t, "#patchbot fold");
+	free(t);
+	t = last_transcript(&st);
+	assert_contains(t, "folded 'mm/foo: g is 8' into patch 1/1 'mm/foo: set g' of v1");
+	free(t);
+	t = sh_out("cd repo && git show mm-unstable:mm/foo.c | grep '^int g'");
+	assert_eq_free(t, xstrdup("int g = 8;"));
 	cfg.queue_on_new_version = keep;
 	free(v2);
+	done(&st, &in);
+}
+
+/* fold: a follow-up squashed into the queued patch it replies to, or names. */
+static void test_fold(void **state)
+{
+	static const char *const mb[] = { "v1.mbox", "fix.mbox", "fixbad.mbox", "fix2.mbox",
+					  NULL };
+	struct store st;
+	struct ingest in;
+	char *t, *fix, *before, *below;
+
+	(void)state;
+	fresh(&st, &in, mb);
+	fix = msgid_of(&st, "mm/foo: set b");
+	reply_to(&in, "akpm@example.org", fix, "#patchbot queue v1");
+	free(fix);
+	before = ref_hex("refs/heads/mm-unstable");
+	assert_int_equal(strlen(before), 40);
+
+	/* a fix-up that does not apply changes nothing and says where */
+	fix = msgid_of(&st, "mm/foo: fix the fix");
+	reply_to(&in, "akpm@example.org", fix, "#patchbot fold");
+	free(fix);
+	t = last_transcript(&st);
+	assert_contains(t, "the fix-up 'mm/foo: fix the fix' does not apply to patch 2/2"
+			   " 'mm/foo: add bar' of v1: file 'mm/bar.c', hunk #1");
+	assert_contains(t, "nothing was changed");
+	free(t);
+	assert_eq_free(ref_hex("refs/heads/mm-unstable"), xstrdup(before));
+	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM queue_folds"), 0);
+
+	/* only a maintainer folds */
+	fix = msgid_of(&st, "mm/foo: fix build warning in the new helper");
+	reply_to(&in, "mallory@example.org", fix, "#patchbot fold");
+	t = last_transcript(&st);
+	assert_contains(t, "only a maintainer of this tree may use 'fold'");
+	free(t);
+
+	/* by default into the patch the follow-up replies to */
+	below = sh_out("cd repo && git rev-parse mm-unstable~1");
+	reply_to(&in, "akpm@example.org", fix, "#patchbot fold");
+	t = last_transcript(&st);
+	assert_contains(t, "folded 'mm/foo: fix build warning in the new helper' into patch"
+			   " 2/2 'mm/foo: add bar' of v1 on 'mm-unstable': ");
+	assert_contains(t, "(2 commits)");
+	free(t);
+	/* the same tree as git am of v1 and the fix, still two commits */
+	assert_eq_free(tree_of("mm-unstable"), am_tree("v1fix.mbox"));
+	t = sh_out("cd repo && git rev-list --count master..mm-unstable");
+	assert_eq_free(t, xstrdup("2"));
+	/* the commit keeps its author and names the fixer, as akpm's tree does */
+	t = sh_out("cd repo && git log -1 --format='%an <%ae>' mm-unstable");
+	assert_eq_free(t, xstrdup("Ann Author <ann@example.org>"));
+	t = sh_out("cd repo && git log -1 --format=%B mm-unstable | grep -c"
+		   " -e '^\\[fay@example.org: mm/foo: fix build warning in the new helper\\]$'"
+		   " -e '^  Link: https://lore.kernel.org/r/.*@'"
+		   " -e '^Signed-off-by: Fay Fixer <fay@example.org>$'");
+	assert_eq_free(t, xstrdup("3"));
+	/* the patch below it is the very same commit */
+	assert_eq_free(sh_out("cd repo && git rev-parse mm-unstable~1"), below);
+	t = outbox_kind(&st, "notice");
+	assert_contains(t, "A fix-up has been folded into [2/2] mm/foo: add bar\nof v1 of"
+			   " \"mm/foo: set b\" on mm-unstable:");
+	assert_contains(t, "  from Fay Fixer <fay@example.org>");
+	/* the fixer hears of it too */
+	assert_contains(t, "Cc: list@example.org,\n fay@example.org\n");
+	free(t);
+	/* twice is once; and the follow-up is not pending any more */
+	reply_to(&in, "akpm@example.org", fix, "#patchbot fold\n#patchbot pending");
+	t = last_transcript(&st);
+	assert_contains(t, "is already folded into patch 2/2");
+	assert_contains(t, "v1 'mm/foo: initialise d too' by Gus Fixer");
+	assert_null(strstr(t, "v1 'mm/foo: fix build warning in the new helper' by"));
+	free(t);
+	free(fix);
+
+	/* a follow-up that replies to nothing names its target by subject */
+	fix = msgid_of(&st, "mm/foo: initialise d too");
+	reply_to(&in, "akpm@example.org", fix, "#patchbot fold");
+	t = last_transcript(&st);
+	assert_contains(t, "'mm/foo: initialise d too' does not reply to a queued patch");
+	free(t);
+	reply_to(&in, "akpm@example.org", fix, "#patchbot fold [PATCH v1 1/2] mm/foo: set b");
+	t = last_transcript(&st);
+	assert_contains(t, "folded 'mm/foo: initialise d too' into patch 1/2 'mm/foo: set b'");
+	free(t);
+	free(fix);
+	t = sh_out("cd repo && git show mm-unstable~1:mm/foo.c | grep -c -e '^int d = 4;$'"
+		   " -e '^int b = 1;$'");
+	assert_eq_free(t, xstrdup("2"));
+	assert_eq_free(tree_of("mm-unstable"), sh_out("cd am && sed -i 's/int d;/int d = 4;/'"
+						       " mm/foo.c && git add -A && git write-tree"));
+	/* the folds survive a rebuild from scratch, commit for commit */
+	t = ref_hex("refs/heads/mm-unstable");
+	assert_int_equal(sqlite3_exec(st.db, "UPDATE queue SET parent = NULL, tip = NULL",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sh("cd repo && git update-ref refs/heads/mm-unstable master");
+	assert_int_equal(queue_reconcile(&st, &cfg), 0);
+	assert_eq_free(ref_hex("refs/heads/mm-unstable"), t);
+	free(before);
+	done(&st, &in);
+}
+
+/* Late trailers: a review after queueing goes into the commit, then the notice. */
+static void test_late_trailers(void **state)
+{
+	struct store st;
+	struct ingest in;
+	char *t, *first, *below, *tip;
+
+	(void)state;
+	fresh(&st, &in, v1v2);
+	reply(&in, "rita@example.org", 2, "Reviewed-by: Rita Reviewer <rita@example.org>");
+	reply(&in, "akpm@example.org", 2, "#patchbot queue");
+	first = ref_hex("refs/heads/mm-unstable");
+	below = sh_out("cd repo && git rev-parse mm-unstable~1");
+	t = outbox_kind(&st, "notice");
+	assert_null(strstr(t, "Review trailers that arrived"));
+	free(t);
+
+	/* Tess tests patch 1/2 after it was queued */
+	reply(&in, "tess@example.org", 2, "Looks good here.\n\nTested-by: Tess Tester <tess@example.org>");
+	tip = ref_hex("refs/heads/mm-unstable");
+	assert_string_not_equal(tip, first);
+	t = sh_out("cd repo && git log -1 --format=%B mm-unstable~1 | grep -c"
+		   " -e '^Tested-by: Tess Tester <tess@example.org>$'"
+		   " -e '^Reviewed-by: Rita Reviewer <rita@example.org>$'");
+	assert_eq_free(t, xstrdup("2"));
+	/* rebuilt from that commit up, the tree the same */
+	t = sh_out("cd repo && git rev-parse mm-unstable~1");
+	assert_string_not_equal(t, below);
+	free(t);
+	assert_eq_free(tree_of("mm-unstable"), am_tree("v2.mbox"));
+	t = sh_out("cd repo && git log -1 --format=%B mm-unstable | grep -c '^Tested-by:' || true");
+	assert_eq_free(t, xstrdup("0"));
+	/* the same trailer again changes nothing */
+	reply(&in, "tess@example.org", 2, "Tested-by: Tess Tester <tess@example.org>");
+	assert_eq_free(ref_hex("refs/heads/mm-unstable"), xstrdup(tip));
+
+	/* the next notice names it, once */
+	reply(&in, "akpm@example.org", 2, "#patchbot promote");
+	t = outbox_kind(&st, "notice");
+	assert_contains(t, "has been moved from mm-unstable to mm-stable.");
+	assert_contains(t, "Review trailers that arrived since the last notice (they are in the\n"
+			   "commits now):\n  [1/2] Tested-by: Tess Tester <tess@example.org>\n");
+	assert_null(strstr(t, "  [1/2] Reviewed-by: Rita"));
+	assert_contains(t, "tess@example.org");
+	free(t);
+	reply(&in, "akpm@example.org", 2, "#patchbot drop");
+	t = test_query_str(&st, "SELECT CAST(raw AS TEXT) FROM outbox WHERE kind = 'notice'"
+				" ORDER BY id DESC LIMIT 1");
+	assert_contains(t, "has been removed from mm-stable.");
+	assert_null(strstr(t, "Review trailers"));
+	free(t);
+	free(first);
+	free(below);
+	free(tip);
+	done(&st, &in);
+}
+
+/* queue.lateTrailers = false: the commits stay as they were queued. */
+static void test_late_trailers_off(void **state)
+{
+	struct store st;
+	struct ingest in;
+	char *tip;
+
+	(void)state;
+	cfg.queue_late_trailers = false;
+	fresh(&st, &in, v1v2);
+	reply(&in, "akpm@example.org", 2, "#patchbot queue");
+	tip = ref_hex("refs/heads/mm-unstable");
+	reply(&in, "tess@example.org", 2, "Tested-by: Tess Tester <tess@example.org>");
+	assert_eq_free(ref_hex("refs/heads/mm-unstable"), tip);
+	cfg.queue_late_trailers = true;
+	done(&st, &in);
+}
+
+/* The author date keeps the mail's time zone, as git am does. */
+static void test_author_date_zone(void **state)
+{
+	static const char *const mb[] = { "tz.mbox", NULL };
+	struct store st;
+	struct ingest in;
+	char *t;
+
+	(void)state;
+	fresh(&st, &in, mb);
+	reply(&in, "akpm@example.org", 1, "#patchbot queue");
+	t = sh_out("cd repo && git log -1 --format=%ad --date=raw mm-unstable");
+	assert_string_equal(t, "1704299400 -0700");
+	free(am_tree("tz.mbox"));
+	assert_eq_free(t, sh_out("cd am && git log -1 --format=%ad --date=raw"));
+	assert_eq_free(tree_of("mm-unstable"), am_tree("tz.mbox"));
+	done(&st, &in);
+
+	fresh(&st, &in, (const char *const[]){ "tzbody.mbox", NULL });
+	reply(&in, "akpm@example.org", 1, "#patchbot queue");
+	t = sh_out("cd repo && git log -1 --format=%ad --date=raw mm-unstable");
+	assert_string_equal(t, "1704351600 +0100");
+	free(am_tree("tzbody.mbox"));
+	assert_eq_free(t, sh_out("cd am && git log -1 --format=%ad --date=raw"));
+	t = sh_out("cd repo && git log -1 --format=%B mm-unstable | grep -c '^Date:' || true");
+	assert_eq_free(t, xstrdup("0"));
+	done(&st, &in);
+}
+
+/* try vN build: the result checked out and built in the sandbox. */
+static void test_try_build(void **state)
+{
+	struct store st;
+	struct ingest in;
+	char *t, *keep = cfg.tree_build_command;
+	int64_t keep_timeout = cfg.tree_build_timeout;
+
+	(void)state;
+	cfg.tree_build_command = "cat mm/foo.c; printf '%0300d\\n' 7;"
+				 " grep -q 'int b = 1;' mm/foo.c && echo b is one";
+	cfg.tree_build_timeout = 3;
+	fresh(&st, &in, v1v2);
+	reply(&in, "mallory@example.org", 1, "#patchbot try v1 build");
+	t = last_transcript(&st);
+	assert_contains(t, "only a maintainer of this tree may use 'try build'");
+	free(t);
+	reply(&in, "akpm@example.org", 1, "#patchbot try v1 build");
+	t = last_transcript(&st);
+	assert_contains(t, "v1 of 'mm/foo: set b' applies on top of 'mm-unstable'");
+	assert_contains(t, "the build passed in ");
+	assert_contains(t, "| int b = 1;\n");
+	assert_contains(t, "| b is one\n");
+	free(t);
+	reply(&in, "akpm@example.org", 2, "#patchbot try v2 build");
+	t = last_transcript(&st);
+	assert_contains(t, "the build failed: exit status 1");
+	assert_contains(t, "| int b = 2;\n");
+	/* a long line is cut, so that the mail's lines stay short */
+	assert_contains(t, "| 000000000");
+	assert_contains(t, "0000 [...]\n");
+	assert_null(strstr(t, "07\n"));
+	free(t);
+	/* nothing of a try stays in the queue */
+	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM queue"), 0);
+	cfg.tree_build_command = keep;
+	cfg.tree_build_timeout = keep_timeout;
 	done(&st, &in);
 }
 
@@ -483,6 +795,11 @@ int main(void)
 		cmocka_unit_test(test_not_maintainer),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_new_version_drops),
+		cmocka_unit_test(test_fold),
+		cmocka_unit_test(test_try_build),
+		cmocka_unit_test(test_late_trailers),
+		cmocka_unit_test(test_late_trailers_off),
+		cmocka_unit_test(test_author_date_zone),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
