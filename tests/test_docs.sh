@@ -105,4 +105,31 @@ for p in man1/patchbot.1 man5/patchbot-config.5 man7/patchbot-commands.7; do
 	expect_eq "$([ -s "$found" ] && echo installed)" installed "$p"
 done
 
+begin "the keys docs/deploy.md names exist"
+sections=$(echo "$keys" | cut -d. -f1 | sort -u | paste -sd'|')
+named=$(grep -oE '`('"$sections"')\.[A-Za-z]+' "$src/docs/deploy.md" | tr -d '`' | sort -u)
+unknown=
+for k in $named; do
+	echo "$keys" | grep -qx "$k" || unknown="$unknown $k"
+done
+expect_eq "$unknown" ""
+expect_eq "$([ "$(echo "$named" | wc -w)" -ge 10 ] && echo many)" many "it names keys"
+expect_contains "$(cat "$src/README.md")" "(docs/deploy.md)" "the README links it"
+
+begin "deploy/patchbot.service is a valid, hardened unit"
+if command -v systemd-analyze >/dev/null; then
+	# verify wants ExecStart to exist: point it at the binary under test
+	sed "s|/usr/local/bin/patchbot|$PATCHBOT|" "$src/deploy/patchbot.service" \
+		>"$TEST_TMP/patchbot.service"
+	expect_eq "$(systemd-analyze verify "$TEST_TMP/patchbot.service" 2>&1)" "" "systemd-analyze verify"
+	exposure=$(systemd-analyze security --offline=true "$TEST_TMP/patchbot.service" 2>&1 |
+		sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+	echo "# exposure level $exposure (0 is best, 10 worst)"
+	expect_eq "$(awk -v e="${exposure:-99}" 'BEGIN { print (e <= 2.0) ? "low" : "high: " e }')" low \
+		"systemd-analyze security"
+else
+	echo "# systemd-analyze is missing: unit not checked"
+fi
+expect_contains "$(cat "$src/deploy/patchbot.service")" "ExecStart=/usr/local/bin/patchbot -c /etc/patchbot/config run"
+
 finish
