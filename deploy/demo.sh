@@ -131,7 +131,11 @@ cat >>"$DEMO/config" <<CONFIG
 	branch = mm-stable
 	branch = mm-unstable
 CONFIG
-pb check >/dev/null
+if ! pb check >"$DEMO/check.log" 2>&1; then
+	echo "demo: the configuration has problems:" >&2
+	cat "$DEMO/check.log" >&2
+	exit 1
+fi
 "$pbbin" -c "$DEMO/config" run >"$DEMO/patchbot.log" 2>&1 </dev/null &
 echo $! >"$DEMO/patchbot.pid"
 wait_for 20 "the daemon to read its mailbox" grep -q "IMAP: reading" "$DEMO/patchbot.log"
