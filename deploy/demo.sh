@@ -257,8 +257,8 @@ echo "== the transcript, in maintainer@$DOMAIN's INBOX"
 show maintainer "$transcript"
 echo "== the notice, in submitter@$DOMAIN's INBOX (Cc list@$DOMAIN)"
 show submitter "$notice"
-echo "== git log mm-unstable in $DEMO/tree"
-git -C "$DEMO/tree" log --format='commit %H%n%s%n%n%b' master..mm-unstable |
+echo "== git log master..mm-unstable in $DEMO/tree"
+git -C "$DEMO/tree" --no-pager log master..mm-unstable |
 	sed 's/^/   /'
 
 cat >"$M/help.draft" <<DRAFT
