@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "command.h"
 #include "config.h"
 #include "ingest.h"
 #include "log.h"
@@ -490,10 +491,14 @@ static const struct subcommand subcommands[] = {
 	  "Reads the configuration and reports each problem with its key: unknown\n"
 	  "keys, bad values, and what the daemon will need (addresses, URLs, password\n"
 	  "files, the repository and its base).  Exit status 1 when there are problems." },
-	{ "help", cmd_help, "patchbot help [SUBCOMMAND | config]",
+	{ "help", cmd_help, "patchbot help [SUBCOMMAND | config [--tsv] | commands [--tsv]]",
 	  "show help for patchbot or one subcommand",
 	  "'help config' lists every configuration key with its type, default\n"
-	  "and meaning." },
+	  "and meaning.  'help commands' lists the commands patchbot takes by mail,\n"
+	  "with who may give them.\n\n"
+	  "  --tsv   one line each, fields separated by tabs (the man pages are\n"
+	  "          made from it): key, type, default ('-' for none), meaning;\n"
+	  "          or command, usage, who may, summary" },
 };
 #define NR_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
 
@@ -523,8 +528,42 @@ static void main_usage(FILE *out)
 static void print_key(const char *name, const char *type, const char *def,
 		      const char *help, void *payload)
 {
-	(void)payload;
-	printf("%-26s %-15s %-12s %s\n", name, type, def ? def : "-", help);
+	const bool *tsv = payload;
+
+	if (*tsv)
+		printf("%s\t%s\t%s\t%s\n", name, type, def ? def : "-", help);
+	else
+		printf("%-26s %-15s %-12s %s\n", name, type, def ? def : "-", help);
+}
+
+/* Who may give a mail command, in the words of the README and the man page. */
+static const char *command_who(const struct command *cmd)
+{
+	bool auth = cmd->needs & NEEDS_AUTH;
+
+	switch (cmd->role) {
+	case ROLE_MAINTAINER:
+		return auth ? "maintainer, authenticated" : "maintainer";
+	case ROLE_SUBMITTER:
+		return auth ? "submitter, authenticated" : "submitter";
+	case ROLE_ANYONE:
+		break;
+	}
+	return auth ? "anyone, authenticated" : "anyone";
+}
+
+static void print_commands(bool tsv)
+{
+	for (size_t i = 0; command_table[i]; i++) {
+		const struct command *cmd = command_table[i];
+
+		if (tsv)
+			printf("%s\t%s\t%s\t%s\n", cmd->name, cmd->usage,
+			       command_who(cmd), cmd->summary);
+		else
+			printf("%-32s %-26s %s\n", cmd->usage, command_who(cmd),
+			       cmd->summary);
+	}
 }
 
 static int cmd_help(struct ctx *c, int argc, char **argv)
@@ -535,8 +574,19 @@ static int cmd_help(struct ctx *c, int argc, char **argv)
 		main_usage(stdout);
 		return 0;
 	}
-	if (!strcmp(argv[1], "config")) {
-		config_key_foreach(print_key, NULL);
+	if (!strcmp(argv[1], "config") || !strcmp(argv[1], "commands")) {
+		bool tsv = false;
+
+		for (int i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--tsv"))
+				return usage_error(find_subcommand("help"),
+						   "unknown option '%s'", argv[i]);
+			tsv = true;
+		}
+		if (!strcmp(argv[1], "config"))
+			config_key_foreach(print_key, &tsv);
+		else
+			print_commands(tsv);
 		return 0;
 	}
 	sc = find_subcommand(argv[1]);

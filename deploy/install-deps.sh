@@ -4,13 +4,14 @@
 # including the real mail stack on loopback (postfix, dovecot; see
 # deploy/mailstack.sh) and the real mail clients the end-to-end tests drive
 # (git send-email, mutt, swaks, curl), bubblewrap, the sandbox of
-# `try vN build`, and headless Chromium with its WebDriver for the status
-# page's browser test.
+# `try vN build`, headless Chromium with its WebDriver for the status
+# page's browser test, and groff and man to check the man pages.
 set -eu
 packages="build-essential autoconf automake libtool pkg-config git jq
 	libetpan-dev libgit2-dev libsqlite3-dev libcurl4-gnutls-dev libcmocka-dev
 	postfix dovecot-imapd dovecot-lmtpd git-email mutt swaks curl
 	sqlite3 procps iproute2 ca-certificates openssl libgnutls28-dev
+	groff-base man-db
 	clang libclang-rt-14-dev chromium chromium-driver bubblewrap"
 if [ "$(id -u)" -ne 0 ]; then
 	exec sudo "$0" "$@"
