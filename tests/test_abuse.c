@@ -661,12 +661,91 @@ static void test_hostile_sizes(void **state)
 	}
 }
 
+/* ---- two bots answering each other ---------------------------------- */
+
+/*
+ * An auto-responder that ignores Auto-Submitted and X-Loop answers every
+ * mail patchbot sends it with a body that holds a command line.  It keeps
+ * the thread (In-Reply-To, References) when keep_thread, else it starts a
+ * new one each time.  Returns how many mails patchbot wrote to it.
+ */
+static int64_t bot_ping_pong(struct store *st, struct ingest *in, bool keep_thread)
+{
+	struct buf refs = BUF_INIT(BUF_NOLIMIT);
+	int64_t last = 0, n;
+	char *raw;
+	int round;
+
+	raw = xasprintf("From: Robot <robot@example.net>\nTo: patchbot@example.org\n"
+			"Subject: hello\nMessage-ID: <robot0@example.net>\n"
+			"Date: Tue, 2 Jan 2024 12:00:00 +0000\n\nhelp\n");
+	ingest_bytes(in, raw, strlen(raw));
+	free(raw);
+	for (round = 1; round < 200; round++) {
+		char *sql = xasprintf("SELECT id || ' ' || message_id || ' ' || subject FROM outbox"
+				      " WHERE id > %lld AND recipients = 'robot@example.net'"
+				      " ORDER BY id LIMIT 1", (long long)last);
+		char *row = test_query_str(st, sql), *id, *subject;
+
+		free(sql);
+		if (!*row) {
+			free(row);
+			break;
+		}
+		last = strtoll(row, &id, 10);
+		id++;
+		subject = strchr(id, ' ');
+		*subject++ = 0;
+		if (keep_thread) {
+			buf_addf(&refs, " <%s>", id);
+			raw = xasprintf("From: Robot <robot@example.net>\nTo: patchbot@example.org\n"
+					"Subject: Re: %s\nMessage-ID: <robot%d@example.net>\n"
+					"In-Reply-To: <%s>\nReferences:%s\n"
+					"Date: Tue, 2 Jan 2024 12:00:00 +0000\n\n"
+					"Thank you for your mail. I am out of the office; about:\n"
+					"help\n", subject, round, id, refs.s);
+		} else {
+			raw = xasprintf("From: Robot <robot@example.net>\nTo: patchbot@example.org\n"
+					"Subject: about %s\nMessage-ID: <robot%d@example.net>\n"
+					"Date: Tue, 2 Jan 2024 12:00:00 +0000\n\nhelp\n",
+					subject, round);
+		}
+		ingest_bytes(in, raw, strlen(raw));
+		free(raw);
+		free(row);
+	}
+	buf_release(&refs);
+	n = test_query_int(st, "SELECT count(*) FROM outbox WHERE recipients = 'robot@example.net'");
+	print_message("robot %s the thread: %lld mails from patchbot, %d from the robot\n",
+		      keep_thread ? "keeping" : "breaking", (long long)n, round);
+	/* and patchbot said why it stopped */
+	assert_true(test_query_int(st, "SELECT count(*) FROM suppressed") >= 1);
+	return n;
+}
+
+static void test_two_bots(void **state)
+{
+	struct store st;
+	struct ingest in;
+
+	(void)state;
+	/* the loop guard: a thread holding limits.threadReplies of ours */
+	fresh(&st, &in, NULL);
+	assert_true(bot_ping_pong(&st, &in, true) <= (int64_t)cfg.thread_replies);
+	done(&st, &in);
+	/* a robot that breaks the thread runs into the per-sender limit */
+	fresh(&st, &in, NULL);
+	assert_true(bot_ping_pong(&st, &in, false) <= (int64_t)cfg.replies_per_sender);
+	done(&st, &in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forged_sender_changes_nothing),
 		cmocka_unit_test(test_header_injection),
 		cmocka_unit_test(test_hostile_sizes),
+		cmocka_unit_test(test_two_bots),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
