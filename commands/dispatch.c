@@ -456,6 +456,7 @@ int dispatch_mail(struct store *st, const struct config *cfg,
 	struct cmd_ctx c;
 	const char *no, *ct;
 	char *sender = NULL;
+	bool elsewhere;
 	int ret = 0;
 
 	if (!cfg || !cfg->bot_address || !m->body)
@@ -521,6 +522,7 @@ int dispatch_mail(struct store *st, const struct config *cfg,
 	if (cl.dropped)
 		tvars_setf(tv, "dropped", "%zu", cl.dropped);
 	tvars_set_list(tv, "commands");
+	elsewhere = cl.nr > 0;
 	for (size_t i = 0; i < cl.nr; i++) {
 		struct buf result = BUF_INIT(256 << 10);
 		struct tvars *item = tvars_add_item(tv, "commands");
@@ -528,7 +530,9 @@ int dispatch_mail(struct store *st, const struct config *cfg,
 		enum cmd_result r;
 
 		c.out = &result;
+		c.answered_elsewhere = false;
 		r = run_one(&c, &cl.items[i], &usage);
+		elsewhere = elsewhere && c.answered_elsewhere;
 		buf_rtrim(&result);
 		tvars_set(item, "line", cl.items[i].text);
 		tvars_set_bool(item, "ok", r == CMD_OK);
@@ -543,6 +547,11 @@ int dispatch_mail(struct store *st, const struct config *cfg,
 			goto out;
 		if (stats)
 			stats->commands++;
+	}
+	if (elsewhere) {
+		log_info("no transcript for <%s>: a subscription confirmation answers it, "
+			 "or a limit against subscription bombing holds it back", m->message_id);
+		goto out;
 	}
 	no = rate_limited(st, cfg, sender);
 	if (no) {

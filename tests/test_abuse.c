@@ -739,6 +739,68 @@ static void test_two_bots(void **state)
 	done(&st, &in);
 }
 
+/* ---- subscription bombing ------------------------------------------- */
+
+/* A subscription request from addr, without authentication. */
+static void subscribe_from(struct ingest *in, const char *addr, int n)
+{
+	char *raw = xasprintf("From: <%s>\nTo: patchbot@example.org\n"
+			      "Subject: subscribe\nMessage-ID: <sub%d-%s>\n"
+			      "Date: Tue, 2 Jan 2024 12:00:00 +0000\n\n"
+			      "subscribe mm/f%d.c\n", addr, n, addr, n);
+
+	ingest_bytes(in, raw, strlen(raw));
+	free(raw);
+}
+
+static int64_t mails_to(struct store *st, const char *addr, const char *kind)
+{
+	char *sql = xasprintf("SELECT count(*) FROM outbox WHERE recipients = '%s'"
+			      " AND kind LIKE '%s'", addr, kind);
+	int64_t n = test_query_int(st, sql);
+
+	free(sql);
+	return n;
+}
+
+static void test_subscription_bombing(void **state)
+{
+	const unsigned per_hour = cfg.sub_confirmations_per_hour;
+	struct store st;
+	struct ingest in;
+	int64_t n;
+
+	(void)state;
+	/* one victim, 50 forged requests in its name */
+	fresh(&st, &in, NULL);
+	for (int i = 0; i < 50; i++)
+		subscribe_from(&in, "victim@example.net", i);
+	n = mails_to(&st, "victim@example.net", "subscribe-confirm");
+	print_message("one address: %lld confirmations, %lld mails in all\n", (long long)n,
+		      (long long)mails_to(&st, "victim@example.net", "%"));
+	assert_int_equal(n, cfg.sub_max_pending);
+	/* and nothing else: no transcripts saying so to the victim */
+	assert_int_equal(mails_to(&st, "victim@example.net", "%"), n);
+	done(&st, &in);
+
+	/* one request each from many addresses */
+	cfg.sub_confirmations_per_hour = 10;
+	fresh(&st, &in, NULL);
+	for (int i = 0; i < 40; i++) {
+		char *addr = xasprintf("victim%d@example.net", i);
+
+		subscribe_from(&in, addr, i);
+		free(addr);
+	}
+	n = test_query_int(&st, "SELECT count(*) FROM outbox WHERE kind = 'subscribe-confirm'");
+	print_message("40 addresses: %lld confirmations, %lld mails in all\n", (long long)n,
+		      (long long)test_query_int(&st, "SELECT count(*) FROM outbox"));
+	assert_int_equal(n, 10);
+	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM outbox"), 10);
+	done(&st, &in);
+	cfg.sub_confirmations_per_hour = per_hour;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -746,6 +808,7 @@ int main(void)
 		cmocka_unit_test(test_header_injection),
 		cmocka_unit_test(test_hostile_sizes),
 		cmocka_unit_test(test_two_bots),
+		cmocka_unit_test(test_subscription_bombing),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
