@@ -3,13 +3,14 @@
 # Install the Debian 12 packages patchbot needs to build and to run its tests,
 # including the real mail stack on loopback (postfix, dovecot; see
 # deploy/mailstack.sh) and the real mail clients the end-to-end tests drive
-# (git send-email, mutt, swaks, curl).
+# (git send-email, mutt, swaks, curl), and the tools of the test suite
+# (clang for the fuzz targets, valgrind, GNU time for the benchmarks).
 set -eu
 packages="build-essential autoconf automake libtool pkg-config git jq
 	libetpan-dev libgit2-dev libsqlite3-dev libcurl4-gnutls-dev libcmocka-dev
 	postfix dovecot-imapd dovecot-lmtpd git-email mutt swaks curl
 	procps iproute2 ca-certificates openssl libgnutls28-dev
-	clang libclang-rt-14-dev"
+	clang libclang-rt-14-dev valgrind time"
 if [ "$(id -u)" -ne 0 ]; then
 	exec sudo "$0" "$@"
 fi
