@@ -498,6 +498,60 @@ static void test_header_injection(void **state)
 }
 
 
+/*
+ * The same payloads in a patch: its Subject and author name go into the
+ * feedback to the submitter and the queue notice, whose headers are made
+ * from them too.
+ */
+static void test_header_injection_in_notices(void **state)
+{
+	static const char patch[] =
+		"From: =?utf-8?q?Mallory=0D=0ABcc:_victim@example.net?= <mallory@example.org>\n"
+		"To: list@example.org\n"
+		"Subject: =?utf-8?q?[PATCH]_mm/foo:_set_b=0D=0AX-Injected:_yes?=\n"
+		"Message-ID: <evil-patch@example.org>\n"
+		"References: <a@example.org> =?utf-8?q?=0D=0AX-Injected:_yes?=\n"
+		"Date: Tue, 2 Jan 2024 11:00:00 +0000\n\n"
+		"Fixes a crash.\n\n"
+		"---\n"
+		"diff --git a/mm/foo.c b/mm/foo.c\n"
+		"--- a/mm/foo.c\n"
+		"+++ b/mm/foo.c\n"
+		"@@ -1,5 +1,5 @@\n"
+		" int a;\n"
+		"-int b;\n"
+		"+int b = 3;\n"
+		" int c;\n"
+		" int d;\n"
+		" int e;\n"
+		"-- \n2.39.2\n";
+	static const char queue[] =
+		AUTH_PASS
+		"From: Andrew <akpm@example.org>\nTo: list@example.org\n"
+		"Subject: Re: [PATCH] mm/foo: set b\n"
+		"Message-ID: <evil-queue@example.org>\nIn-Reply-To: <evil-patch@example.org>\n"
+		"References: <evil-patch@example.org>\n"
+		"Date: Tue, 2 Jan 2024 12:00:00 +0000\n\n#patchbot queue\n";
+	struct store st;
+	struct ingest in;
+	char *r;
+
+	(void)state;
+	cfg.feedback_enable = true;
+	fresh(&st, &in, NULL);
+	ingest_bytes(&in, patch, sizeof(patch) - 1);
+	ingest_bytes(&in, queue, sizeof(queue) - 1);
+	r = last_command(&st);
+	assert_contains(r, "ok");
+	free(r);
+	/* the feedback (no sign-off), the transcript and the queue notice */
+	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM outbox WHERE kind = 'feedback'"), 1);
+	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM outbox WHERE kind = 'notice'"), 1);
+	assert_int_equal(check_outbox_headers(&st), 3);
+	done(&st, &in);
+	cfg.feedback_enable = false;
+}
+
 /* ---- hostile sizes -------------------------------------------------- */
 
 /*
@@ -808,6 +862,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forged_sender_changes_nothing),
 		cmocka_unit_test(test_header_injection),
+		cmocka_unit_test(test_header_injection_in_notices),
 		cmocka_unit_test(test_hostile_sizes),
 		cmocka_unit_test(test_two_bots),
 		cmocka_unit_test(test_subscription_bombing),
