@@ -118,6 +118,8 @@ static const struct key keys[] = {
 	  "replies to one address per hour; more are suppressed and logged" },
 	{ "limits.repliesPerHour", K_UINT, OFF(replies_per_hour), "200",
 	  "replies per hour in all" },
+	{ "limits.threadReplies", K_UINT, OFF(thread_replies), "5",
+	  "a mail whose References hold this many of patchbot's replies is not answered (a loop with another bot)" },
 	{ "feedback.enable", K_BOOL, OFF(feedback_enable), "true",
 	  "write to submitters when a complete series version misses something" },
 	{ "feedback.effect", K_BOOL, OFF(feedback_effect), "true",

@@ -68,6 +68,7 @@ struct config {
 	char *command_prefix;          /* "#patchbot" */
 	unsigned replies_per_sender;   /* per hour */
 	unsigned replies_per_hour;     /* in all */
+	unsigned thread_replies;       /* own transcripts above a mail: a loop */
 
 	/* Feedback to submitters (feedback.c): the switches of each check. */
 	bool feedback_enable;

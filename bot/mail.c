@@ -647,6 +647,18 @@ static int scan_content_type(struct prescan *ps, const char *h, size_t n,
 }
 
 /*
+ * RFC 5322 has no NUL; every header value becomes a C string, which a NUL
+ * would cut short (an address could end where the attacker wants it to).
+ */
+static int nul_in_header(const char *s, size_t n, struct buf *err)
+{
+	if (!memchr(s, '\0', n))
+		return 0;
+	buf_adds(err, "NUL byte in the header");
+	return -1;
+}
+
+/*
  * Bound the MIME structure from the raw bytes before libetpan sees them:
  * mailmime_parse() rescans the rest of the message for every nested
  * boundary, so deep nesting costs quadratic time.  Content-Type lines
@@ -657,24 +669,42 @@ static int prescan(const char *s, size_t n, const struct mail_limits *lim,
 		   struct buf *err)
 {
 	struct prescan ps = { .lim = lim };
-	size_t headers = 0, i, next;
+	size_t headers = 0, field = 0, i, next;
 	int in_headers = 1, ret = -1;
 
 	for (i = 0; i < n; i = next) {
 		const char *line = s + i;
 		const char *eol = memchr(line, '\n', n - i);
 		size_t ll = eol ? (size_t)(eol - line) : n - i;
+		int new_field;
 
 		next = eol ? i + ll + 1 : n;
 		if (ll && line[ll - 1] == '\r')
 			ll--;
+		new_field = in_headers && (!ll || (line[0] != ' ' && line[0] != '\t'));
+		/*
+		 * A field ends where the next begins: one that big is abuse
+		 * (a megabyte of Subject would reach every reply and title).
+		 */
+		if (new_field && headers && i - field > lim->max_field) {
+			size_t nl = strcspn(s + field, ":\r\n");
+
+			buf_addf(err, "header field '%.*s' is %zu bytes, over the limit of %zu",
+				 (int)(nl < 64 ? nl : 64), s + field, i - field,
+				 lim->max_field);
+			goto out;
+		}
 		if (in_headers && !ll) {
 			in_headers = 0;
-		} else if (in_headers && line[0] != ' ' && line[0] != '\t' &&
-			   ++headers > lim->max_headers) {
-			buf_addf(err, "more than %zu header fields",
-				 lim->max_headers);
-			goto out;
+			if (nul_in_header(s, i, err))
+				goto out;
+		} else if (new_field) {
+			field = i;
+			if (++headers > lim->max_headers) {
+				buf_addf(err, "more than %zu header fields",
+					 lim->max_headers);
+				goto out;
+			}
 		}
 		if (ll >= 3 && line[0] == '-' && line[1] == '-' && ps.depth) {
 			if (scan_delimiter(&ps, line, ll, err))
@@ -689,6 +719,13 @@ static int prescan(const char *s, size_t n, const struct mail_limits *lim,
 				goto out;
 		}
 	}
+	if (in_headers && headers && n - field > lim->max_field) {
+		buf_addf(err, "header field is %zu bytes, over the limit of %zu",
+			 n - field, lim->max_field);
+		goto out;
+	}
+	if (in_headers && nul_in_header(s, n, err))
+		goto out;
 	ret = 0;
 out:
 	free(ps.stack);

@@ -29,10 +29,11 @@ struct mail_limits {
 	unsigned max_depth;   /* MIME nesting depth (default 32) */
 	unsigned max_parts;   /* MIME parts in all (default 1000) */
 	size_t max_headers;   /* header fields (default 1000) */
+	size_t max_field;     /* bytes of one header field, folded (64 KiB) */
 };
 #define MAIL_LIMITS_DEFAULT \
 	{ .max_size = 10u << 20, .max_depth = 32, .max_parts = 1000, \
-	  .max_headers = 1000 }
+	  .max_headers = 1000, .max_field = 64u << 10 }
 
 struct mail {
 	/* All header fields in order, decoded (for later lookups). */

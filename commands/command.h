@@ -56,6 +56,14 @@ struct cmd_ctx {
 	int64_t version_id;       /* the version the command acts on */
 	const char *templates;    /* folder of templates */
 	struct buf *out;          /* the result text for the transcript */
+	/*
+	 * Set by a command whose answer went out otherwise (a subscription
+	 * confirmation) or must not go out at all (held back by a limit
+	 * against mail bombing).  When every command of a mail sets it, no
+	 * transcript is sent: to an unauthenticated, maybe forged, address
+	 * it would be one more mail the limits are there to stop.
+	 */
+	bool answered_elsewhere;
 };
 
 struct command {

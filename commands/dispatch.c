@@ -339,6 +339,35 @@ static const char *result_name(enum cmd_result r)
 	return r == CMD_OK ? "ok" : r == CMD_DEFERRED ? "deferred" : "error";
 }
 
+/*
+ * How many of patchbot's own transcripts the thread above m holds.  Two
+ * bots answering each other build a thread that alternates between them;
+ * people rarely reply to patchbot's replies more than once or twice.
+ */
+static int64_t own_replies_above(struct store *st, const struct mail *m)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT count(*) FROM outbox WHERE message_id = ? AND kind = 'transcript'");
+	int64_t n = 0;
+
+	if (!s)
+		return -1;
+	for (size_t i = 0; i <= m->nr_references; i++) {
+		const char *id = i < m->nr_references ? m->references[i] : m->in_reply_to;
+
+		/* In-Reply-To is usually the last of References */
+		if (!id || (i == m->nr_references && m->nr_references &&
+			    !strcmp(id, m->references[m->nr_references - 1])))
+			continue;
+		sqlite3_reset(s);
+		store_bind_text(s, 1, id);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			n += sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	return n;
+}
+
 /* Is another reply to sender allowed now?  NULL, or why not. */
 static const char *rate_limited(struct store *st, const struct config *cfg,
 				const char *sender)
@@ -428,6 +457,7 @@ int dispatch_mail(struct store *st, const struct config *cfg,
 	struct cmd_ctx c;
 	const char *no, *ct;
 	char *sender = NULL;
+	bool elsewhere;
 	int ret = 0;
 
 	if (!cfg || !cfg->bot_address || !m->body)
@@ -459,6 +489,17 @@ int dispatch_mail(struct store *st, const struct config *cfg,
 		ret = record_suppressed(st, row, no);
 		goto out;
 	}
+	if (cfg->thread_replies &&
+	    own_replies_above(st, m) >= (int64_t)cfg->thread_replies) {
+		no = "its thread already holds limits.threadReplies of patchbot's "
+		     "replies (a loop with another bot?)";
+		log_warnx("not answering the %zu command(s) in <%s>: %s", cl.nr,
+			  m->message_id, no);
+		if (stats)
+			stats->suppressed++;
+		ret = record_suppressed(st, row, no);
+		goto out;
+	}
 	sender = str_lower(xstrdup(m->from.email));
 	c = (struct cmd_ctx){
 		.st = st,
@@ -482,6 +523,7 @@ int dispatch_mail(struct store *st, const struct config *cfg,
 	if (cl.dropped)
 		tvars_setf(tv, "dropped", "%zu", cl.dropped);
 	tvars_set_list(tv, "commands");
+	elsewhere = cl.nr > 0;
 	for (size_t i = 0; i < cl.nr; i++) {
 		struct buf result = BUF_INIT(256 << 10);
 		struct tvars *item = tvars_add_item(tv, "commands");
@@ -489,7 +531,9 @@ int dispatch_mail(struct store *st, const struct config *cfg,
 		enum cmd_result r;
 
 		c.out = &result;
+		c.answered_elsewhere = false;
 		r = run_one(&c, &cl.items[i], &usage);
+		elsewhere = elsewhere && c.answered_elsewhere;
 		buf_rtrim(&result);
 		tvars_set(item, "line", cl.items[i].text);
 		tvars_set_bool(item, "ok", r == CMD_OK);
@@ -504,6 +548,11 @@ int dispatch_mail(struct store *st, const struct config *cfg,
 			goto out;
 		if (stats)
 			stats->commands++;
+	}
+	if (elsewhere) {
+		log_info("no transcript for <%s>: a subscription confirmation answers it, "
+			 "or a limit against subscription bombing holds it back", m->message_id);
+		goto out;
 	}
 	no = rate_limited(st, cfg, sender);
 	if (no) {

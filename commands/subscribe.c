@@ -44,7 +44,7 @@ static int subscribe_parse(struct cmd_args *a, struct buf *err)
 static enum cmd_result subscribe_run(struct cmd_ctx *c, const struct cmd_args *a)
 {
 	enum cmd_result r = CMD_OK;
-	bool deferred = false;
+	bool deferred = false, elsewhere = !c->authenticated;
 
 	for (int i = 1; i < a->argc; i++) {
 		struct buf err = BUF_INIT(1024);
@@ -60,6 +60,7 @@ static enum cmd_result subscribe_run(struct cmd_ctx *c, const struct cmd_args *a
 		n = subs_count(c->st, c->sender);
 		if (n < 0) {
 			r = CMD_ERROR;
+			elsewhere = false;
 			buf_addf(c->out, "%s: cannot read the subscriptions", spec);
 		} else if (!c->authenticated) {
 			int q = subs_request(c->st, c->cfg, c->m, c->msg_row, c->sender,
@@ -68,6 +69,7 @@ static enum cmd_result subscribe_run(struct cmd_ctx *c, const struct cmd_args *a
 			if (q == -2) {
 				buf_addf(c->out, "%s: cannot store the request", spec);
 				r = CMD_ERROR;
+				elsewhere = false;
 			} else if (q < 0) {
 				buf_addf(c->out, "%s: %s", spec, err.s);
 				r = CMD_ERROR;
@@ -92,6 +94,8 @@ static enum cmd_result subscribe_run(struct cmd_ctx *c, const struct cmd_args *a
 		free(func);
 		buf_release(&err);
 	}
+	/* the confirmation, or the limit that held it back, is the answer */
+	c->answered_elsewhere = elsewhere;
 	return r == CMD_OK && deferred ? CMD_DEFERRED : r;
 }
 

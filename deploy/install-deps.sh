@@ -5,14 +5,17 @@
 # deploy/mailstack.sh) and the real mail clients the end-to-end tests drive
 # (git send-email, mutt, swaks, curl), bubblewrap, the sandbox of
 # `try vN build`, headless Chromium with its WebDriver for the status
-# page's browser test, and groff and man to check the man pages.
+# page's browser test, groff and man to check the man pages, and the
+# tools of the test suite (clang for the fuzz targets, valgrind, sqlite3,
+# GNU time for the benchmarks).
 set -eu
 packages="build-essential autoconf automake libtool pkg-config git jq
 	libetpan-dev libgit2-dev libsqlite3-dev libcurl4-gnutls-dev libcmocka-dev
 	postfix dovecot-imapd dovecot-lmtpd git-email mutt swaks curl
 	sqlite3 procps iproute2 ca-certificates openssl libgnutls28-dev
 	groff-base man-db
-	clang libclang-rt-14-dev chromium chromium-driver bubblewrap"
+	clang libclang-rt-14-dev valgrind time
+	chromium chromium-driver bubblewrap"
 if [ "$(id -u)" -ne 0 ]; then
 	exec sudo "$0" "$@"
 fi

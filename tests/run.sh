@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The README's test command: build and run the whole test suite twice, as
-# built normally and with AddressSanitizer + UndefinedBehaviorSanitizer.
+# built normally and with AddressSanitizer + UndefinedBehaviorSanitizer,
+# then the unit tests of the plain build under valgrind.
 set -eu
 cd "$(dirname "$0")/.."
 ./autogen.sh >/dev/null 2>&1
@@ -32,6 +33,14 @@ for variant in plain sanitizers; do
 	passed=$((passed + ${counts% *}))
 	failed=$((failed + ${counts#* }))
 done
+# the unit tests under valgrind, on the plain build (tests/valgrind.sh)
+echo "== unit tests under valgrind"
+vg_out=$(sh tests/valgrind.sh build-test-plain) || status=1
+echo "$vg_out"
+vg_ok=$(echo "$vg_out" | grep -c '^ok - ' || true)
+vg_bad=$(echo "$vg_out" | grep -c '^not ok - ' || true)
+passed=$((passed + vg_ok))
+failed=$((failed + vg_bad))
 # every parser's fuzz target, briefly (longer runs: tests/fuzz/run.sh 1800)
 echo "== fuzz targets, ${FUZZ_SECONDS:-15} s each"
 fuzz_out=$(sh tests/fuzz/run.sh "${FUZZ_SECONDS:-15}" build-test-fuzz) || status=1

@@ -660,6 +660,12 @@ static pid_t deliver_later(const char *user, const char *msg, long delay_ms)
 	if (pid == 0) {
 		nap_ms(delay_ms);
 		deliver(user, "INBOX", msg);
+		/*
+		 * Leave through exec: under valgrind (tests/valgrind.sh) an
+		 * _exit() runs the leak check in the child, which counts all
+		 * it inherited from the parent as lost and fails the exit.
+		 */
+		execl("/bin/true", "true", (char *)NULL);
 		_exit(0);
 	}
 	return pid;

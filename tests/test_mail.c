@@ -669,6 +669,50 @@ static void test_limit_headers(void **state)
 	buf_release(&raw);
 }
 
+/* One field over max_field bytes, folded or not, wherever it is. */
+static void test_limit_field(void **state)
+{
+	struct mail_limits lim = MAIL_LIMITS_DEFAULT;
+	struct buf raw = BUF_INIT(BUF_NOLIMIT);
+	struct mail m;
+	int i;
+
+	(void)state;
+	buf_adds(&raw, "From: a@example.org\nReferences:");
+	for (i = 0; i < 40; i++)
+		buf_addf(&raw, " <r%02d@example.org>\n", i);
+	buf_adds(&raw, "Subject: s\n\nbody\n");
+	/* the name and 40 ids of 19 bytes: 771 bytes of References */
+	lim.max_field = 700;
+	parse_fails(raw.s, raw.len, &lim, "header field 'References' is 771 bytes, over the limit of 700");
+	lim.max_field = 771;
+	assert_int_equal(mail_parse(&m, raw.s, raw.len, &lim, NULL), 0);
+	assert_int_equal(m.nr_references, 40);
+	mail_release(&m);
+	/* the last field of a mail without a body */
+	buf_reset(&raw);
+	buf_adds(&raw, "From: a@example.org\nSubject: ");
+	for (i = 0; i < 100; i++)
+		buf_adds(&raw, "0123456789");
+	parse_fails(raw.s, raw.len, &lim, "over the limit of 771");
+	buf_release(&raw);
+}
+
+static void test_nul_in_header(void **state)
+{
+	static const char raw[] = "From: <akpm@example.org\0@evil.example.net>\n"
+				  "Subject: s\n\nbody\n";
+	static const char body_nul[] = "From: <a@example.org>\nSubject: s\n\nbo\0dy\n";
+	struct mail m;
+
+	(void)state;
+	/* a C string would end the address where the attacker wants */
+	parse_fails(raw, sizeof(raw) - 1, NULL, "NUL byte in the header");
+	/* in the body it is just bad text */
+	assert_int_equal(mail_parse(&m, body_nul, sizeof(body_nul) - 1, NULL, NULL), 0);
+	mail_release(&m);
+}
+
 static void test_malformed_boundary(void **state)
 {
 	const char *raw = "Content-Type: multipart/mixed; boundary=\"\\\"\"\n\n"
@@ -798,6 +842,8 @@ int main(void)
 		cmocka_unit_test(test_limit_nesting),
 		cmocka_unit_test(test_limit_parts),
 		cmocka_unit_test(test_limit_headers),
+		cmocka_unit_test(test_limit_field),
+		cmocka_unit_test(test_nul_in_header),
 		cmocka_unit_test(test_malformed_boundary),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_corpus_mail_all),
