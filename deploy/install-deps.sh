@@ -8,7 +8,7 @@ set -eu
 packages="build-essential autoconf automake libtool pkg-config git jq
 	libetpan-dev libgit2-dev libsqlite3-dev libcurl4-gnutls-dev libcmocka-dev
 	postfix dovecot-imapd dovecot-lmtpd git-email mutt swaks curl
-	procps iproute2 ca-certificates openssl libgnutls28-dev
+	procps iproute2 ca-certificates openssl libgnutls28-dev zlib1g-dev
 	clang libclang-rt-14-dev"
 if [ "$(id -u)" -ne 0 ]; then
 	exec sudo "$0" "$@"
