@@ -1,0 +1,1002 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * hunkapply: a git diff applied to only the blobs and trees it touches,
+ * with git apply's rules (see hunkapply.h; the rules follow git's apply.c:
+ * parse_fragment, apply_one_fragment, find_pos, match_fragment and
+ * check_preimage).
+ */
+#include "hunkapply.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+/* git's mode of a submodule entry */
+#define S_ISGITLINK(m) (((m) & S_IFMT) == 0160000)
+
+/* ---- parsing ------------------------------------------------------- */
+
+struct hunk {
+	const char *header;      /* "@@ -a,b +c,d @@ ..." */
+	size_t header_len;
+	unsigned long oldpos, oldlines, newpos, newlines;
+	unsigned long leading, trailing;
+	const char *body, *body_end;
+};
+
+struct fpatch {
+	char *old_name, *new_name;
+	unsigned old_mode, new_mode;
+	bool is_new, is_delete, is_rename, is_copy;
+	struct hunk *h;
+	size_t nr, alloc;
+};
+
+struct parsed {
+	struct fpatch *f;
+	size_t nr, alloc;
+};
+
+static void parsed_release(struct parsed *ps)
+{
+	for (size_t i = 0; i < ps->nr; i++) {
+		free(ps->f[i].old_name);
+		free(ps->f[i].new_name);
+		free(ps->f[i].h);
+	}
+	free(ps->f);
+}
+
+static const char *eol_of(const char *p, const char *end)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	return nl ? nl + 1 : end;
+}
+
+static bool has_prefix(const char *p, const char *end, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return (size_t)(end - p) >= n && !memcmp(p, prefix, n);
+}
+
+/* A C-style quoted name ("a/f\303\266o") from p; NULL when malformed. */
+static char *unquote(const char *p, const char *end, const char **after)
+{
+	struct buf b = BUF_INIT(BUF_NOLIMIT);
+
+	for (p++; p < end && *p != '"' && *p != '\n'; p++) {
+		char c = *p;
+
+		if (c == '\\') {
+			if (++p >= end)
+				break;
+			switch (*p) {
+			case 'a': c = '\a'; break;
+			case 'b': c = '\b'; break;
+			case 'f': c = '\f'; break;
+			case 'n': c = '\n'; break;
+			case 'r': c = '\r'; break;
+			case 't': c = '\t'; break;
+			case 'v': c = '\v'; break;
+			case '\\': case '"': c = *p; break;
+			default:
+				if (*p < '0' || *p > '3' || end - p < 3 ||
+				    p[1] < '0' || p[1] > '7' || p[2] < '0' || p[2] > '7')
+					goto bad;
+				c = (char)(((p[0] - '0') << 6) | ((p[1] - '0') << 3) | (p[2] - '0'));
+				p += 2;
+			}
+		}
+		buf_addch(&b, c);
+	}
+	if (p >= end || *p != '"')
+		goto bad;
+	if (after)
+		*after = p + 1;
+	return buf_detach(&b, NULL);
+bad:
+	buf_release(&b);
+	return NULL;
+}
+
+/* Drop the first path component ("a/" of -p1); NULL when there is none. */
+static char *strip_p1(char *name)
+{
+	char *slash = name ? strchr(name, '/') : NULL;
+	char *r = slash && slash[1] ? xstrdup(slash + 1) : NULL;
+
+	free(name);
+	return r;
+}
+
+/*
+ * The name on a "--- "/"+++ " line (strip: with its a/ or b/), or on a
+ * "rename from " line (no prefix); "/dev/null" gives *null.  NULL when
+ * unreadable.
+ */
+static char *line_name(const char *p, const char *eol, bool strip, bool *null)
+{
+	const char *e = eol;
+	char *name;
+
+	*null = false;
+	if (e > p && e[-1] == '\n')
+		e--;
+	if (p < e && *p == '"')
+		name = unquote(p, e, NULL);
+	else {
+		const char *tab = memchr(p, '\t', (size_t)(e - p));
+
+		if (tab)
+			e = tab;
+		if (e - p == 9 && !memcmp(p, "/dev/null", 9)) {
+			*null = true;
+			return NULL;
+		}
+		name = e > p ? xstrndup(p, (size_t)(e - p)) : NULL;
+	}
+	return strip ? strip_p1(name) : name;
+}
+
+/* The name of "diff --git a/NAME b/NAME" when both sides are the same. */
+static char *header_name(const char *p, const char *eol)
+{
+	const char *e = eol;
+	size_t len, n;
+	char *a, *b;
+
+	if (e > p && e[-1] == '\n')
+		e--;
+	len = (size_t)(e - p);
+	if (*p == '"') {
+		const char *after;
+
+		a = unquote(p, e, &after);
+		if (!a || after >= e || *after != ' ')
+			goto bad_a;
+		b = after[1] == '"' ? unquote(after + 1, e, NULL) :
+				      xstrndup(after + 1, (size_t)(e - after - 1));
+	} else {
+		if (len < 5 || (len - 5) % 2)
+			return NULL;
+		n = (len - 5) / 2;
+		if (p[n + 2] != ' ')
+			return NULL;
+		a = xstrndup(p, n + 2);
+		b = xstrndup(p + n + 3, n + 2);
+	}
+	a = strip_p1(a);
+	b = strip_p1(b);
+	if (a && b && !strcmp(a, b)) {
+		free(b);
+		return a;
+	}
+	free(b);
+bad_a:
+	free(a);
+	return NULL;
+}
+
+static bool parse_mode(const char *p, const char *eol, unsigned *mode)
+{
+	char *end;
+	unsigned long m = strtoul(p, &end, 8);
+
+	if (end == p || (end < eol && *end != '\n' && *end != ' ' && *end != '\r'))
+		return false;
+	*mode = (unsigned)m;
+	return true;
+}
+
+static bool parse_range(const char **p, unsigned long *start, unsigned long *count)
+{
+	char *e;
+
+	*start = strtoul(*p, &e, 10);
+	if (e == *p)
+		return false;
+	*count = 1;
+	if (*e == ',') {
+		const char *c = e + 1;
+
+		*count = strtoul(c, &e, 10);
+		if (e == c)
+			return false;
+	}
+	*p = e;
+	return true;
+}
+
+/*
+ * One hunk at *pp (its "@@ -" line); advances *pp past it.  false when
+ * corrupt (counts that do not add up, a line that is not ' ', '-', '+').
+ */
+static bool parse_hunk(const char **pp, const char *end, struct hunk *h)
+{
+	const char *p = *pp, *eol = eol_of(p, end), *q = p + 4;
+	unsigned long oldl, newl;
+	bool added = false, deleted = false;
+
+	memset(h, 0, sizeof(*h));
+	h->header = p;
+	h->header_len = (size_t)(eol - p) - (eol[-1] == '\n');
+	if (!parse_range(&q, &h->oldpos, &h->oldlines) || strncmp(q, " +", 2))
+		return false;
+	q += 2;
+	if (!parse_range(&q, &h->newpos, &h->newlines) || strncmp(q, " @@", 3))
+		return false;
+	oldl = h->oldlines;
+	newl = h->newlines;
+	p = eol;
+	h->body = p;
+	while (p < end && (oldl || newl)) {
+		eol = eol_of(p, end);
+		switch (*p) {
+		case '\n':
+		case ' ':
+			if (!oldl || !newl)
+				return false;
+			oldl--;
+			newl--;
+			if (!added && !deleted)
+				h->leading++;
+			h->trailing++;
+			break;
+		case '-':
+			if (!oldl)
+				return false;
+			oldl--;
+			deleted = true;
+			h->trailing = 0;
+			break;
+		case '+':
+			if (!newl)
+				return false;
+			newl--;
+			added = true;
+			h->trailing = 0;
+			break;
+		default:
+			return false;
+		}
+		p = eol;
+		/* eat the "\ No newline at end of file" too */
+		if (p < end && *p == '\\')
+			p = eol_of(p, end);
+	}
+	if (oldl || newl || (!added && !deleted))
+		return false;
+	h->body_end = p;
+	*pp = p;
+	return true;
+}
+
+/*
+ * The git header at *pp ("diff --git ") and its hunks.  0, or
+ * HUNK_FALLBACK for what is left to libgit2, or 1 (corrupt) with err.
+ */
+static int parse_file(const char **pp, const char *end, struct fpatch *f, struct buf *err)
+{
+	const char *p = *pp, *eol = eol_of(p, end);
+	char *def = header_name(p + 11, eol), *minus = NULL, *plus = NULL;
+	bool null_old = false, null_new = false, nul;
+	int r = HUNK_FALLBACK;
+
+	memset(f, 0, sizeof(*f));
+	for (p = eol; p < end; p = eol) {
+		eol = eol_of(p, end);
+		if (has_prefix(p, eol, "old mode ")) {
+			if (!parse_mode(p + 9, eol, &f->old_mode))
+				goto out;
+		} else if (has_prefix(p, eol, "new mode ")) {
+			if (!parse_mode(p + 9, eol, &f->new_mode))
+				goto out;
+		} else if (has_prefix(p, eol, "deleted file mode ")) {
+			f->is_delete = true;
+			if (!parse_mode(p + 18, eol, &f->old_mode))
+				goto out;
+		} else if (has_prefix(p, eol, "new file mode ")) {
+			f->is_new = true;
+			if (!parse_mode(p + 14, eol, &f->new_mode))
+				goto out;
+		} else if (has_prefix(p, eol, "rename from ") || has_prefix(p, eol, "copy from ") ||
+			   has_prefix(p, eol, "rename old ")) {
+			const char *n = p + (*p == 'c' ? 10 : has_prefix(p, eol, "rename from ") ? 12 : 11);
+
+			f->is_rename = *p == 'r';
+			f->is_copy = *p == 'c';
+			free(f->old_name);
+			f->old_name = line_name(n, eol, false, &nul);
+			if (!f->old_name)
+				goto out;
+		} else if (has_prefix(p, eol, "rename to ") || has_prefix(p, eol, "copy to ") ||
+			   has_prefix(p, eol, "rename new ")) {
+			const char *n = p + (*p == 'c' ? 8 : has_prefix(p, eol, "rename to ") ? 10 : 11);
+
+			f->is_rename = *p == 'r';
+			f->is_copy = *p == 'c';
+			free(f->new_name);
+			f->new_name = line_name(n, eol, false, &nul);
+			if (!f->new_name)
+				goto out;
+		} else if (has_prefix(p, eol, "index ")) {
+			const char *sp = memchr(p + 6, ' ', (size_t)(eol - p - 6));
+
+			/* "index a..b MODE" is the old mode only (git's gitdiff_index) */
+			if (sp && !parse_mode(sp + 1, eol, &f->old_mode))
+				goto out;
+		} else if (has_prefix(p, eol, "similarity index ") ||
+			   has_prefix(p, eol, "dissimilarity index ")) {
+			continue;
+		} else if (has_prefix(p, eol, "--- ")) {
+			free(minus);
+			minus = line_name(p + 4, eol, true, &null_old);
+		} else if (has_prefix(p, eol, "+++ ")) {
+			free(plus);
+			plus = line_name(p + 4, eol, true, &null_new);
+		} else
+			break;
+	}
+	/* binary patches and anything else in the way: libgit2's job */
+	if (p < end && !has_prefix(p, eol, "@@ -") && !has_prefix(p, eol, "diff --git ") &&
+	    (has_prefix(p, eol, "GIT binary patch") || has_prefix(p, eol, "Binary files ")))
+		goto out;
+	if ((f->is_new || null_old) && (f->is_delete || null_new))
+		goto out;
+	f->is_new = f->is_new || null_old;
+	f->is_delete = f->is_delete || null_new;
+	if (!f->old_name && !f->is_new)
+		f->old_name = minus ? xstrdup(minus) : def ? xstrdup(def) : NULL;
+	if (!f->new_name && !f->is_delete)
+		f->new_name = plus ? xstrdup(plus) : def ? xstrdup(def) : NULL;
+	if ((!f->is_new && !f->old_name) || (!f->is_delete && !f->new_name))
+		goto out;
+	if (f->is_new || f->is_delete) {
+		/* git diffs name both sides the same for these */
+		free(f->is_new ? f->old_name : f->new_name);
+		if (f->is_new)
+			f->old_name = NULL;
+		else
+			f->new_name = NULL;
+	}
+	while (p < end && has_prefix(p, eol_of(p, end), "@@ -")) {
+		ALLOC_GROW(f->h, f->nr + 1, f->alloc);
+		if (!parse_hunk(&p, end, &f->h[f->nr])) {
+			buf_addf(err, "file '%s', hunk #%zu: corrupt patch",
+				 f->new_name ? f->new_name : f->old_name, f->nr + 1);
+			r = 1;
+			goto out;
+		}
+		f->nr++;
+	}
+	*pp = p;
+	r = 0;
+out:
+	free(def);
+	free(minus);
+	free(plus);
+	return r;
+}
+
+static int parse_diff(const char *text, size_t len, struct parsed *ps, struct buf *err)
+{
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *eol = eol_of(p, end);
+
+		if (has_prefix(p, eol, "diff --git ")) {
+			int r;
+
+			ALLOC_GROW(ps->f, ps->nr + 1, ps->alloc);
+			r = parse_file(&p, end, &ps->f[ps->nr], err);
+			if (r) {
+				struct fpatch *f = &ps->f[ps->nr];
+
+				free(f->old_name);
+				free(f->new_name);
+				free(f->h);
+				return r;
+			}
+			ps->nr++;
+			continue;
+		}
+		/* a traditional (not git) diff: "--- " "+++ " "@@ -" */
+		if (has_prefix(p, eol, "--- ") && eol < end && has_prefix(eol, end, "+++ "))
+			return HUNK_FALLBACK;
+		p = eol;
+	}
+	return ps->nr ? 0 : HUNK_FALLBACK;
+}
+
+/* ---- the files' contents ------------------------------------------- */
+
+/* A path as the patch leaves it so far. */
+struct fstate {
+	char *path;
+	bool exists;
+	bool was_file;            /* a file in the parent tree */
+	bool changed;             /* exists, mode, id or data set by the patch */
+	unsigned mode;
+	git_oid id;               /* content when !data */
+	char *data;               /* content when set (new) */
+	size_t len;
+	bool have_data;
+};
+
+struct ctx {
+	git_repository *repo;
+	struct packwriter *pw;
+	git_tree *tree;
+	struct fstate *s;
+	size_t nr, alloc;
+	struct buf *err;
+};
+
+static const char *git_msg(void)
+{
+	const git_error *e = git_error_last();
+
+	return e && e->message ? e->message : "unknown error";
+}
+
+static unsigned canon_mode(unsigned mode)
+{
+	if (S_ISREG(mode))
+		return (mode & 0100) ? 0100755 : 0100644;
+	return mode;
+}
+
+/* The state of path, looked up in the parent tree the first time. */
+static struct fstate *state_of(struct ctx *c, const char *path)
+{
+	git_tree_entry *te = NULL;
+	struct fstate *s;
+
+	for (size_t i = c->nr; i-- > 0;)
+		if (!strcmp(c->s[i].path, path))
+			return &c->s[i];
+	ALLOC_GROW(c->s, c->nr + 1, c->alloc);
+	s = &c->s[c->nr++];
+	memset(s, 0, sizeof(*s));
+	s->path = xstrdup(path);
+	if (git_tree_entry_bypath(&te, c->tree, path) == 0) {
+		if (git_tree_entry_type(te) == GIT_OBJECT_BLOB) {
+			s->exists = s->was_file = true;
+			s->mode = (unsigned)git_tree_entry_filemode(te);
+			git_oid_cpy(&s->id, git_tree_entry_id(te));
+		} else {
+			/* a directory or a submodule is in the way */
+			s->mode = (unsigned)git_tree_entry_filemode(te);
+		}
+		git_tree_entry_free(te);
+	}
+	return s;
+}
+
+static int load(struct ctx *c, struct fstate *s)
+{
+	git_blob *b = NULL;
+
+	if (s->have_data)
+		return 0;
+	if (git_blob_lookup(&b, c->repo, &s->id) < 0) {
+		buf_addf(c->err, "cannot read '%s': %s", s->path, git_msg());
+		return -1;
+	}
+	s->len = (size_t)git_blob_rawsize(b);
+	s->data = xmalloc(s->len + 1);
+	memcpy(s->data, git_blob_rawcontent(b), s->len);
+	s->have_data = true;
+	git_blob_free(b);
+	return 0;
+}
+
+struct line {
+	const char *p;
+	size_t len;
+	bool patched;
+};
+
+struct image {
+	struct line *l;
+	size_t nr, alloc;
+};
+
+static void image_add(struct image *im, const char *p, size_t len, bool patched)
+{
+	ALLOC_GROW(im->l, im->nr + 1, im->alloc);
+	im->l[im->nr++] = (struct line){ p, len, patched };
+}
+
+static void image_of(struct image *im, const char *data, size_t len)
+{
+	const char *p = data, *end = data + len;
+
+	while (p < end) {
+		const char *e = eol_of(p, end);
+
+		image_add(im, p, (size_t)(e - p), false);
+		p = e;
+	}
+}
+
+/* git's match_fragment, without the white space corrections. */
+static bool match_at(const struct image *img, const struct image *pre, size_t at,
+		     bool match_beginning, bool match_end)
+{
+	if (pre->nr + at > img->nr)
+		return false;
+	if (match_end && pre->nr + at != img->nr)
+		return false;
+	if (match_beginning && at)
+		return false;
+	for (size_t i = 0; i < pre->nr; i++) {
+		const struct line *a = &img->l[at + i], *b = &pre->l[i];
+
+		if (a->patched || a->len != b->len || memcmp(a->p, b->p, a->len))
+			return false;
+	}
+	return true;
+}
+
+/* git's find_pos: from line, alternately forwards and backwards. */
+static long find_pos(const struct image *img, const struct image *pre, size_t line,
+		     bool match_beginning, bool match_end)
+{
+	size_t back, fwd, cur;
+
+	if (match_beginning)
+		line = 0;
+	else if (match_end)
+		line = img->nr >= pre->nr ? img->nr - pre->nr : img->nr;
+	if (line > img->nr)
+		line = img->nr;
+	back = fwd = cur = line;
+	for (unsigned long i = 0;; i++) {
+		if (match_at(img, pre, cur, match_beginning, match_end))
+			return (long)cur;
+again:
+		if (back == 0 && fwd == img->nr)
+			break;
+		if (i & 1) {
+			if (back == 0) {
+				i++;
+				goto again;
+			}
+			cur = --back;
+		} else {
+			if (fwd == img->nr) {
+				i++;
+				goto again;
+			}
+			cur = ++fwd;
+		}
+	}
+	return -1;
+}
+
+/* Apply h to img (git's apply_one_fragment); false when it does not match. */
+static bool apply_hunk(struct image *img, const struct hunk *h)
+{
+	struct image pre = { 0 }, post = { 0 };
+	const char *p = h->body;
+	size_t pos = h->newpos ? h->newpos - 1 : 0;
+	long at;
+
+	while (p < h->body_end) {
+		const char *eol = eol_of(p, h->body_end);
+		size_t len = (size_t)(eol - p);
+		long plen = (long)len - 1;
+
+		if (eol < h->body_end && *eol == '\\')
+			plen--;
+		switch (*p) {
+		case '\n':
+			if (plen >= 0) {
+				image_add(&pre, p, 1, false);
+				image_add(&post, p, 1, true);
+			}
+			break;
+		case ' ':
+			image_add(&pre, p + 1, (size_t)plen, false);
+			image_add(&post, p + 1, (size_t)plen, true);
+			break;
+		case '-':
+			image_add(&pre, p + 1, (size_t)plen, false);
+			break;
+		case '+':
+			image_add(&post, p + 1, (size_t)plen, true);
+			break;
+		}
+		p = eol;
+	}
+	at = find_pos(img, &pre, pos, !h->oldpos || h->oldpos == 1, !h->trailing);
+	if (at >= 0) {
+		size_t nr = img->nr - pre.nr + post.nr;
+
+		if (nr > img->alloc) {
+			img->alloc = nr;
+			img->l = xrealloc(img->l, nr * sizeof(*img->l));
+		}
+		memmove(img->l + at + post.nr, img->l + at + pre.nr,
+			(img->nr - (size_t)at - pre.nr) * sizeof(*img->l));
+		if (post.nr)
+			memcpy(img->l + at, post.l, post.nr * sizeof(*post.l));
+		img->nr = nr;
+	}
+	free(pre.l);
+	free(post.l);
+	return at >= 0;
+}
+
+/* The hunks of f on s's content.  0, or 1 with err naming the hunk. */
+static int apply_hunks(struct ctx *c, struct fstate *s, const struct fpatch *f)
+{
+	struct image img = { 0 };
+	size_t total = 0;
+	char *out, *o;
+
+	if (!f->nr)
+		return 0;
+	if (load(c, s) < 0)
+		return -1;
+	image_of(&img, s->data, s->len);
+	for (size_t i = 0; i < f->nr; i++) {
+		if (!apply_hunk(&img, &f->h[i])) {
+			buf_addf(c->err, "file '%s', hunk #%zu (%.*s): hunk at line %lu did not apply",
+				 f->new_name ? f->new_name : f->old_name, i + 1,
+				 (int)f->h[i].header_len, f->h[i].header, f->h[i].newpos);
+			free(img.l);
+			return 1;
+		}
+	}
+	for (size_t i = 0; i < img.nr; i++)
+		total += img.l[i].len;
+	o = out = xmalloc(total + 1);
+	for (size_t i = 0; i < img.nr; i++) {
+		memcpy(o, img.l[i].p, img.l[i].len);
+		o += img.l[i].len;
+	}
+	free(img.l);
+	free(s->data);
+	s->data = out;
+	s->len = total;
+	return 0;
+}
+
+/* One file of the patch, as git's check_patch and apply_data would. */
+static int apply_file(struct ctx *c, const struct fpatch *f)
+{
+	struct fstate *src = NULL, *dst;
+	const char *name = f->new_name ? f->new_name : f->old_name;
+	unsigned mode;
+	int r;
+
+	if (!f->is_new) {
+		src = state_of(c, f->old_name);
+		if (!src->exists) {
+			buf_addf(c->err, "file '%s': %s", f->old_name,
+				 src->mode ? "is not a file" : "does not exist in the tree");
+			return src->mode && !S_ISDIR(src->mode) ? HUNK_FALLBACK : 1;
+		}
+		if (S_ISGITLINK(src->mode))
+			return HUNK_FALLBACK;
+	}
+	if (f->is_delete) {
+		if ((r = apply_hunks(c, src, f)))
+			return r;
+		if (f->nr && src->len) {
+			buf_addf(c->err, "file '%s': removal patch leaves file contents", name);
+			return 1;
+		}
+		src->exists = false;
+		src->changed = true;
+		free(src->data);
+		src->data = NULL;
+		src->have_data = false;
+		return 0;
+	}
+	if (f->new_mode && S_ISGITLINK(f->new_mode))
+		return HUNK_FALLBACK;
+	if (f->is_new || f->is_rename || f->is_copy) {
+		dst = state_of(c, f->new_name);
+		/* state_of may move the array */
+		src = f->is_new ? NULL : state_of(c, f->old_name);
+		if (dst->exists) {
+			buf_addf(c->err, "file '%s': already exists in the tree", f->new_name);
+			return 1;
+		}
+		if (dst->mode && S_ISGITLINK(dst->mode))
+			return HUNK_FALLBACK;
+	} else if (strcmp(f->old_name, f->new_name))
+		return HUNK_FALLBACK;     /* two names but no rename or copy */
+	else
+		dst = src;
+	mode = f->new_mode ? f->new_mode : src ? src->mode : 0100644;
+	if (src && (src->mode ^ mode) & S_IFMT) {
+		buf_addf(c->err, "file '%s': new mode (%o) does not match old mode (%o)",
+			 name, mode, src->mode);
+		return 1;
+	}
+	if (dst != src) {
+		free(dst->data);
+		dst->data = NULL;
+		dst->have_data = false;
+		dst->len = 0;
+		if (src) {
+			if (load(c, src) < 0)
+				return -1;
+			dst->data = xmalloc(src->len + 1);
+			memcpy(dst->data, src->data, src->len);
+			dst->len = src->len;
+			dst->id = src->id;
+		} else
+			dst->data = xmalloc(1);
+		dst->have_data = true;
+		if (f->is_rename) {
+			src->exists = false;
+			src->changed = true;
+			free(src->data);
+			src->data = NULL;
+			src->have_data = false;
+		}
+	}
+	dst->exists = dst->changed = true;
+	dst->mode = canon_mode(mode);
+	return apply_hunks(c, dst, f);
+}
+
+/* ---- the new tree -------------------------------------------------- */
+
+struct change {
+	const char *path;
+	bool deleted;
+	unsigned mode;
+	git_oid id;
+};
+
+struct tentry {
+	const char *name;
+	size_t len;
+	unsigned mode;
+	git_oid id;
+	bool gone;
+};
+
+/* Paths in the order that keeps each folder's changes together. */
+static int cmp_change(const void *a, const void *b)
+{
+	const unsigned char *x = (const unsigned char *)((const struct change *)a)->path;
+	const unsigned char *y = (const unsigned char *)((const struct change *)b)->path;
+
+	for (; *x && *x == *y; x++, y++)
+		;
+	return (*x == '/' ? 1 : *x) - (*y == '/' ? 1 : *y);
+}
+
+/* git's order of tree entries: a folder sorts as if its name ended in '/'. */
+static int cmp_tentry(const void *a, const void *b)
+{
+	const struct tentry *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int d = memcmp(x->name, y->name, n);
+	unsigned char cx, cy;
+
+	if (d)
+		return d;
+	cx = x->len > n ? (unsigned char)x->name[n] : S_ISDIR(x->mode) ? '/' : 0;
+	cy = y->len > n ? (unsigned char)y->name[n] : S_ISDIR(y->mode) ? '/' : 0;
+	return cx - cy;
+}
+
+/*
+ * The tree at base (NULL: none) with the changes ch[0..n) applied, whose
+ * paths all start with the folder's prefix (skip bytes).  *empty when
+ * nothing is left in it (then nothing is written).
+ */
+static int build_tree(struct ctx *c, const git_oid *base, struct change *ch, size_t n,
+		      size_t skip, git_oid *out, bool *empty)
+{
+	git_odb_object *obj = NULL;
+	git_odb *odb = NULL;
+	struct tentry *e = NULL;
+	size_t nr = 0, alloc = 0, live = 0;
+	struct buf raw = BUF_INIT(BUF_NOLIMIT);
+	int r = -1;
+
+	if (base) {
+		const char *p, *end;
+
+		if (git_repository_odb(&odb, c->repo) < 0 || git_odb_read(&obj, odb, base) < 0) {
+			buf_addf(c->err, "cannot read tree '%s': %s", git_oid_tostr_s(base),
+				 git_msg());
+			goto out;
+		}
+		p = git_odb_object_data(obj);
+		end = p + git_odb_object_size(obj);
+		while (p < end) {
+			const char *sp = memchr(p, ' ', (size_t)(end - p));
+			const char *nul = sp ? memchr(sp, 0, (size_t)(end - sp)) : NULL;
+
+			if (!nul || end - nul < 21) {
+				buf_addf(c->err, "tree '%s' is corrupt", git_oid_tostr_s(base));
+				goto out;
+			}
+			ALLOC_GROW(e, nr + 1, alloc);
+			e[nr] = (struct tentry){ .name = sp + 1, .len = (size_t)(nul - sp - 1),
+						 .mode = (unsigned)strtoul(p, NULL, 8) };
+			git_oid_fromraw(&e[nr].id, (const unsigned char *)nul + 1);
+			nr++;
+			p = nul + 21;
+		}
+	}
+	for (size_t i = 0; i < n;) {
+		const char *name = ch[i].path + skip, *slash = strchr(name, '/');
+		size_t len = slash ? (size_t)(slash - name) : strlen(name), j = i, k;
+		struct change *direct = NULL;
+		struct tentry *te = NULL;
+		bool nested = false, sub_empty = true;
+		git_oid sub_id;
+
+		/* the changes under name: name itself, then name/... */
+		while (j < n && !strncmp(ch[j].path + skip, name, len) &&
+		       (ch[j].path[skip + len] == 0 || ch[j].path[skip + len] == '/')) {
+			if (!ch[j].path[skip + len])
+				direct = &ch[j];
+			j++;
+		}
+		for (k = 0; k < nr; k++)
+			if (!e[k].gone && e[k].len == len && !memcmp(e[k].name, name, len)) {
+				te = &e[k];
+				break;
+			}
+		if (j - i > (direct ? 1u : 0u)) {
+			struct change *sub = ch + i + (direct ? 1 : 0);
+			size_t subn = j - i - (direct ? 1 : 0);
+			bool is_dir = te && S_ISDIR(te->mode);
+
+			if (te && !is_dir && !direct) {
+				buf_addf(c->err, "'%.*s' is a file, not a folder",
+					 (int)(skip + len), ch[i].path);
+				r = 1;
+				goto out;
+			}
+			r = build_tree(c, is_dir ? &te->id : NULL, sub, subn, skip + len + 1,
+				       &sub_id, &sub_empty);
+			if (r)
+				goto out;
+			r = -1;
+			if (direct && !direct->deleted && !sub_empty) {
+				buf_addf(c->err, "'%.*s' is both a file and a folder",
+					 (int)(skip + len), ch[i].path);
+				r = 1;
+				goto out;
+			}
+			nested = true;
+		}
+		if (te && (direct || nested))
+			te->gone = true;
+		if (direct && !direct->deleted) {
+			ALLOC_GROW(e, nr + 1, alloc);
+			e[nr++] = (struct tentry){ .name = name, .len = len, .mode = direct->mode,
+						   .id = direct->id };
+		} else if (nested && !sub_empty) {
+			ALLOC_GROW(e, nr + 1, alloc);
+			e[nr++] = (struct tentry){ .name = name, .len = len, .mode = 040000,
+						   .id = sub_id };
+		}
+		i = j;
+	}
+	qsort(e, nr, sizeof(*e), cmp_tentry);
+	for (size_t k = 0; k < nr; k++) {
+		if (e[k].gone)
+			continue;
+		if (k + 1 < nr && !e[k + 1].gone && e[k + 1].len == e[k].len &&
+		    !memcmp(e[k + 1].name, e[k].name, e[k].len)) {
+			buf_addf(c->err, "'%.*s' would be in the tree twice", (int)e[k].len,
+				 e[k].name);
+			r = 1;
+			goto out;
+		}
+		buf_addf(&raw, "%o ", e[k].mode);
+		buf_add(&raw, e[k].name, e[k].len);
+		buf_addch(&raw, 0);
+		buf_add(&raw, e[k].id.id, GIT_OID_RAWSZ);
+		live++;
+	}
+	*empty = !live;
+	if ((live || !skip) &&
+	    pack_write(c->pw, c->repo, GIT_OBJECT_TREE, raw.s, raw.len, out, c->err) < 0)
+		goto out;
+	r = 0;
+out:
+	buf_release(&raw);
+	free(e);
+	git_odb_object_free(obj);
+	git_odb_free(odb);
+	return r;
+}
+
+/* Write the changed blobs, then the trees from the root down to them. */
+static int write_result(struct ctx *c, const git_oid *base, git_oid *out)
+{
+	struct change *ch = xcalloc(c->nr + 1, sizeof(*ch));
+	size_t n = 0;
+	bool empty;
+	int r = -1;
+
+	for (size_t i = 0; i < c->nr; i++) {
+		struct fstate *s = &c->s[i];
+
+		if (!s->changed)
+			continue;
+		if (!s->exists) {
+			if (s->was_file)
+				ch[n++] = (struct change){ .path = s->path, .deleted = true };
+			continue;
+		}
+		ch[n] = (struct change){ .path = s->path, .mode = s->mode, .id = s->id };
+		if (s->have_data &&
+		    pack_write(c->pw, c->repo, GIT_OBJECT_BLOB, s->data, s->len, &ch[n].id,
+			       c->err) < 0)
+			goto out;
+		n++;
+	}
+	qsort(ch, n, sizeof(*ch), cmp_change);
+	r = build_tree(c, base, ch, n, 0, out, &empty);
+out:
+	free(ch);
+	return r;
+}
+
+int hunk_apply(git_repository *repo, struct packwriter *pw, const git_oid *tree,
+	       const char *diff, size_t len, git_oid *out, struct buf *err)
+{
+	struct parsed ps = { 0 };
+	struct ctx c = { .repo = repo, .pw = pw, .err = err };
+	struct buf tmp = BUF_INIT(BUF_NOLIMIT);
+	size_t mark = err->len;
+	int r;
+
+	if (len > HUNK_MAX_DIFF)
+		return HUNK_FALLBACK;
+	/* a last line without its newline had one in the mail */
+	if (len && diff[len - 1] != '\n') {
+		buf_add(&tmp, diff, len);
+		buf_addch(&tmp, '\n');
+		diff = tmp.s;
+		len = tmp.len;
+	}
+	r = parse_diff(diff, len, &ps, err);
+	if (r)
+		goto out;
+	if (git_tree_lookup(&c.tree, repo, tree) < 0) {
+		buf_addf(err, "cannot read tree '%s': %s", git_oid_tostr_s(tree), git_msg());
+		r = -1;
+		goto out;
+	}
+	for (size_t i = 0; !r && i < ps.nr; i++)
+		r = apply_file(&c, &ps.f[i]);
+	if (!r)
+		r = write_result(&c, tree, out);
+out:
+	if (r == HUNK_FALLBACK)
+		buf_setlen(err, mark);
+	for (size_t i = 0; i < c.nr; i++) {
+		free(c.s[i].path);
+		free(c.s[i].data);
+	}
+	free(c.s);
+	git_tree_free(c.tree);
+	parsed_release(&ps);
+	buf_release(&tmp);
+	return r;
+}
