@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "binpatch.h"
 #include "util.h"
 
 /* git's mode of a submodule entry */
@@ -33,6 +34,9 @@ struct fpatch {
 	char *old_name, *new_name;
 	unsigned old_mode, new_mode;
 	bool is_new, is_delete, is_rename, is_copy;
+	bool binary;
+	const char *bin;          /* "literal N"/"delta N" line; NULL: no data */
+	char old_hex[GIT_OID_HEXSZ + 1], new_hex[GIT_OID_HEXSZ + 1];
 	struct hunk *h;
 	size_t nr, alloc;
 };
@@ -328,6 +332,16 @@ static int parse_file(const char **pp, const char *end, struct fpatch *f, struct
 				goto out;
 		} else if (has_prefix(p, eol, "index ")) {
 			const char *sp = memchr(p + 6, ' ', (size_t)(eol - p - 6));
+			const char *dots = memchr(p + 6, '.', (size_t)(eol - p - 6));
+			const char *e = sp ? sp : eol[-1] == '\n' ? eol - 1 : eol;
+
+			if (dots && dots[1] == '.' && dots - p - 6 <= GIT_OID_HEXSZ &&
+			    e - dots - 2 <= GIT_OID_HEXSZ && e > dots + 2) {
+				memcpy(f->old_hex, p + 6, (size_t)(dots - p - 6));
+				f->old_hex[dots - p - 6] = 0;
+				memcpy(f->new_hex, dots + 2, (size_t)(e - dots - 2));
+				f->new_hex[e - dots - 2] = 0;
+			}
 
 			/* "index a..b MODE" is the old mode only (git's gitdiff_index) */
 			if (sp && !parse_mode(sp + 1, eol, &f->old_mode))
@@ -344,10 +358,19 @@ static int parse_file(const char **pp, const char *end, struct fpatch *f, struct
 		} else
 			break;
 	}
-	/* binary patches and anything else in the way: libgit2's job */
-	if (p < end && !has_prefix(p, eol, "@@ -") && !has_prefix(p, eol, "diff --git ") &&
-	    (has_prefix(p, eol, "GIT binary patch") || has_prefix(p, eol, "Binary files ")))
-		goto out;
+	if (p < end && has_prefix(p, eol, "GIT binary patch")) {
+		/* the forward hunk, then the reverse one we do not need */
+		f->binary = true;
+		f->bin = eol;
+		if (eol >= end || (!has_prefix(eol, end, "literal ") && !has_prefix(eol, end, "delta ")))
+			goto out;
+		p = binpatch_skip(eol, end);
+		if (has_prefix(p, end, "literal ") || has_prefix(p, end, "delta "))
+			p = binpatch_skip(p, end);
+	} else if (p < end && has_prefix(p, eol, "Binary files ")) {
+		f->binary = true;
+		p = eol;
+	}
 	if ((f->is_new || null_old) && (f->is_delete || null_new))
 		goto out;
 	f->is_new = f->is_new || null_old;
@@ -438,6 +461,7 @@ struct ctx {
 	struct fstate *s;
 	size_t nr, alloc;
 	struct buf *err;
+	const char *end;          /* of the diff */
 };
 
 static const char *git_msg(void)
@@ -672,6 +696,86 @@ static int apply_hunks(struct ctx *c, struct fstate *s, const struct fpatch *f)
 	return 0;
 }
 
+/* A binary patch on s, as git's apply_binary: the result must hash to the
+ * index line's new id. */
+static int apply_binary(struct ctx *c, struct fstate *s, const struct fpatch *f)
+{
+	const char *name = f->new_name ? f->new_name : f->old_name;
+	const char *next;
+	git_oid old, new;
+	char *out;
+	size_t out_len;
+	struct buf why = BUF_INIT(1024);
+	git_odb *odb = NULL;
+
+	if (strlen(f->old_hex) != GIT_OID_HEXSZ || strlen(f->new_hex) != GIT_OID_HEXSZ ||
+	    git_oid_fromstr(&old, f->old_hex) < 0 || git_oid_fromstr(&new, f->new_hex) < 0) {
+		buf_addf(c->err, "file '%s': cannot apply binary patch without full index line",
+			 name);
+		return 1;
+	}
+	if (!f->is_new) {
+		git_oid now = s->id;
+
+		if (s->have_data)
+			git_odb_hash(&now, s->data, s->len, GIT_OBJECT_BLOB);
+		if (!git_oid_equal(&now, &old)) {
+			buf_addf(c->err, "file '%s': the patch applies to %s, which does not match"
+				 " the current contents", name, git_oid_tostr_s(&now));
+			return 1;
+		}
+	} else if (s->len) {
+		buf_addf(c->err, "file '%s': the patch applies to an empty file but it is not"
+			 " empty", name);
+		return 1;
+	}
+	if (git_oid_is_zero(&new)) {
+		free(s->data);
+		s->data = xmalloc(1);
+		s->len = 0;
+		s->have_data = true;
+		return 0;
+	}
+	if (git_repository_odb(&odb, c->repo) == 0 &&
+	    git_odb_exists_ext(odb, &new, GIT_ODB_LOOKUP_NO_REFRESH) == 1) {
+		git_odb_free(odb);
+		free(s->data);
+		s->data = NULL;
+		s->have_data = false;
+		s->id = new;
+		return 0;
+	}
+	git_odb_free(odb);
+	if (!f->bin) {
+		buf_addf(c->err, "file '%s': cannot apply binary patch without its data", name);
+		return 1;
+	}
+	if (!f->is_new && load(c, s) < 0)
+		return -1;
+	if (binpatch_apply(f->bin, c->end, &next, s->data, s->len, &out, &out_len, &why) < 0) {
+		buf_addf(c->err, "file '%s': %s", name, why.s);
+		buf_release(&why);
+		return 1;
+	}
+	buf_release(&why);
+	git_odb_hash(&old, out, out_len, GIT_OBJECT_BLOB);
+	if (!git_oid_equal(&old, &new)) {
+		buf_addf(c->err, "file '%s': binary patch creates incorrect result", name);
+		free(out);
+		return 1;
+	}
+	free(s->data);
+	s->data = out;
+	s->len = out_len;
+	s->have_data = true;
+	return 0;
+}
+
+static int apply_content(struct ctx *c, struct fstate *s, const struct fpatch *f)
+{
+	return f->binary ? apply_binary(c, s, f) : apply_hunks(c, s, f);
+}
+
 /* One file of the patch, as git's check_patch and apply_data would. */
 static int apply_file(struct ctx *c, const struct fpatch *f)
 {
@@ -691,9 +795,9 @@ static int apply_file(struct ctx *c, const struct fpatch *f)
 			return HUNK_FALLBACK;
 	}
 	if (f->is_delete) {
-		if ((r = apply_hunks(c, src, f)))
+		if ((r = apply_content(c, src, f)))
 			return r;
-		if (f->nr && src->len) {
+		if ((f->nr || f->binary) && (!src->have_data || src->len)) {
 			buf_addf(c->err, "file '%s': removal patch leaves file contents", name);
 			return 1;
 		}
@@ -751,7 +855,7 @@ static int apply_file(struct ctx *c, const struct fpatch *f)
 	}
 	dst->exists = dst->changed = true;
 	dst->mode = canon_mode(mode);
-	return apply_hunks(c, dst, f);
+	return apply_content(c, dst, f);
 }
 
 /* ---- the new tree -------------------------------------------------- */
@@ -962,6 +1066,7 @@ int hunk_apply(git_repository *repo, struct packwriter *pw, const git_oid *tree,
 {
 	struct parsed ps = { 0 };
 	struct ctx c = { .repo = repo, .pw = pw, .err = err };
+
 	struct buf tmp = BUF_INIT(BUF_NOLIMIT);
 	size_t mark = err->len;
 	int r;
@@ -975,6 +1080,7 @@ int hunk_apply(git_repository *repo, struct packwriter *pw, const git_oid *tree,
 		diff = tmp.s;
 		len = tmp.len;
 	}
+	c.end = diff + len;
 	r = parse_diff(diff, len, &ps, err);
 	if (r)
 		goto out;
