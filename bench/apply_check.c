@@ -7,7 +7,11 @@
  * Prints the commits whose tree differs or that do not apply, and the
  * time the whole loop took.
  *
- * usage: bench/apply_check REPO MBOX
+ * With BASE, the mails are applied in a chain instead, each on the tree
+ * the one before gave, from BASE's tree, as a queue rebuild does (without
+ * the commits and the database); prints the final tree.
+ *
+ * usage: bench/apply_check REPO MBOX [BASE]
  */
 #include <git2.h>
 #include <stdio.h>
@@ -52,8 +56,11 @@ int main(int argc, char **argv)
 	char *text, *p, *end;
 	double t0;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s REPO MBOX\n", argv[0]);
+	git_oid chain;
+	bool chained = argc == 4;
+
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: %s REPO MBOX [BASE]\n", argv[0]);
 		return 2;
 	}
 	git_libgit2_init();
@@ -62,6 +69,16 @@ int main(int argc, char **argv)
 	    pack_attach(repo, &pw, &err) < 0 || pack_begin(pw, &err) < 0) {
 		fprintf(stderr, "cannot open '%s' or '%s' %s\n", argv[1], argv[2], err.s);
 		return 1;
+	}
+	if (chained) {
+		git_object *o = NULL;
+
+		if (git_revparse_single(&o, repo, argv[3]) < 0 ||
+		    git_object_peel((git_object **)&o, o, GIT_OBJECT_TREE) < 0) {
+			fprintf(stderr, "no tree '%s'\n", argv[3]);
+			return 1;
+		}
+		chain = *git_object_id(o);
 	}
 	t0 = now();
 	end = text + len;
@@ -79,19 +96,23 @@ int main(int argc, char **argv)
 		next = next ? next + 1 : end;
 		memcpy(hex, p + 5, 40);
 		hex[40] = 0;
-		if (strncmp(p, "From ", 5) || git_oid_fromstr(&id, hex) < 0 ||
-		    git_commit_lookup(&c, repo, &id) < 0 || git_commit_parentcount(c) != 1 ||
-		    git_commit_parent(&parent, c, 0) < 0 ||
-		    patch_split(p, (size_t)(next - p), &ps) != 1) {
+		if (strncmp(p, "From ", 5) || patch_split(p, (size_t)(next - p), &ps) != 1 ||
+		    (!chained && (git_oid_fromstr(&id, hex) < 0 ||
+				  git_commit_lookup(&c, repo, &id) < 0 ||
+				  git_commit_parentcount(c) != 1 ||
+				  git_commit_parent(&parent, c, 0) < 0))) {
 			git_commit_free(c);
 			p = next;
 			continue;
 		}
 		diff = xstrndup(p + ps.diff_start, ps.diff_len);
 		buf_reset(&err);
-		r = apply_tree_to(repo, pw, git_commit_tree_id(parent), diff, &tree, &err);
+		r = apply_tree_to(repo, pw, chained ? &chain : git_commit_tree_id(parent), diff,
+				  &tree, &err);
 		nr++;
-		if (r) {
+		if (chained && !r)
+			chain = tree;
+		else if (r) {
 			printf("%s does not apply: %s\n", hex, err.s);
 			bad++;
 		} else if (!git_oid_equal(&tree, git_commit_tree_id(c))) {
@@ -109,6 +130,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err.s);
 	printf("%zu patches, %zu differ or fail, %.3f s (%zu objects written)\n", nr, bad,
 	       now() - t0, pack_objects_written(pw));
+	if (chained)
+		printf("final tree %s\n", git_oid_tostr_s(&chain));
 	git_repository_free(repo);
 	free(text);
 	buf_release(&err);

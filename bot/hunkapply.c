@@ -456,8 +456,9 @@ struct fstate {
 
 struct ctx {
 	git_repository *repo;
+	git_odb *odb;
 	struct packwriter *pw;
-	git_tree *tree;
+	git_oid root;             /* the parent tree */
 	struct fstate *s;
 	size_t nr, alloc;
 	struct buf *err;
@@ -478,11 +479,60 @@ static unsigned canon_mode(unsigned mode)
 	return mode;
 }
 
+/*
+ * The entry at path in the parent tree, read from the raw trees (cheaper
+ * than libgit2's parsed ones for a tree written a moment ago): 0 when
+ * found, 1 when not, -1 on errors with c->err set.
+ */
+static int tree_lookup(struct ctx *c, const char *path, unsigned *mode, git_oid *id)
+{
+	git_oid cur = c->root;
+
+	for (const char *p = path;;) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash ? (size_t)(slash - p) : strlen(p);
+		git_odb_object *obj = NULL;
+		const char *t, *end;
+		bool found = false;
+
+		if (git_odb_read(&obj, c->odb, &cur) < 0) {
+			buf_addf(c->err, "cannot read tree '%s': %s", git_oid_tostr_s(&cur),
+				 git_msg());
+			return -1;
+		}
+		t = git_odb_object_data(obj);
+		end = t + git_odb_object_size(obj);
+		while (t < end && !found) {
+			const char *sp = memchr(t, ' ', (size_t)(end - t));
+			const char *nul = sp ? memchr(sp, 0, (size_t)(end - sp)) : NULL;
+
+			if (!nul || end - nul < 21)
+				break;
+			if ((size_t)(nul - sp - 1) == len && !memcmp(sp + 1, p, len)) {
+				*mode = (unsigned)strtoul(t, NULL, 8);
+				git_oid_fromraw(id, (const unsigned char *)nul + 1);
+				found = true;
+			}
+			t = nul + 21;
+		}
+		git_odb_object_free(obj);
+		if (!found)
+			return 1;
+		if (!slash)
+			return 0;
+		if (!S_ISDIR(*mode))
+			return 1;
+		cur = *id;
+		p = slash + 1;
+	}
+}
+
 /* The state of path, looked up in the parent tree the first time. */
 static struct fstate *state_of(struct ctx *c, const char *path)
 {
-	git_tree_entry *te = NULL;
 	struct fstate *s;
+	unsigned mode;
+	git_oid id;
 
 	for (size_t i = c->nr; i-- > 0;)
 		if (!strcmp(c->s[i].path, path))
@@ -491,35 +541,30 @@ static struct fstate *state_of(struct ctx *c, const char *path)
 	s = &c->s[c->nr++];
 	memset(s, 0, sizeof(*s));
 	s->path = xstrdup(path);
-	if (git_tree_entry_bypath(&te, c->tree, path) == 0) {
-		if (git_tree_entry_type(te) == GIT_OBJECT_BLOB) {
-			s->exists = s->was_file = true;
-			s->mode = (unsigned)git_tree_entry_filemode(te);
-			git_oid_cpy(&s->id, git_tree_entry_id(te));
-		} else {
-			/* a directory or a submodule is in the way */
-			s->mode = (unsigned)git_tree_entry_filemode(te);
-		}
-		git_tree_entry_free(te);
+	if (tree_lookup(c, path, &mode, &id) == 0) {
+		/* a folder or a submodule in the way is there, not a file */
+		s->exists = s->was_file = S_ISREG(mode) || S_ISLNK(mode);
+		s->mode = mode;
+		s->id = id;
 	}
 	return s;
 }
 
 static int load(struct ctx *c, struct fstate *s)
 {
-	git_blob *b = NULL;
+	git_odb_object *b = NULL;
 
 	if (s->have_data)
 		return 0;
-	if (git_blob_lookup(&b, c->repo, &s->id) < 0) {
+	if (git_odb_read(&b, c->odb, &s->id) < 0) {
 		buf_addf(c->err, "cannot read '%s': %s", s->path, git_msg());
 		return -1;
 	}
-	s->len = (size_t)git_blob_rawsize(b);
+	s->len = git_odb_object_size(b);
 	s->data = xmalloc(s->len + 1);
-	memcpy(s->data, git_blob_rawcontent(b), s->len);
+	memcpy(s->data, git_odb_object_data(b), s->len);
 	s->have_data = true;
-	git_blob_free(b);
+	git_odb_object_free(b);
 	return 0;
 }
 
@@ -875,6 +920,20 @@ struct tentry {
 	bool gone;
 };
 
+/* "100644 " and the like, as git writes them in trees. */
+static const char *mode_str(unsigned mode, char b[16])
+{
+	switch (mode) {
+	case 0100644: return "100644 ";
+	case 0100755: return "100755 ";
+	case 040000: return "40000 ";
+	case 0120000: return "120000 ";
+	case 0160000: return "160000 ";
+	}
+	snprintf(b, 16, "%o ", mode);
+	return b;
+}
+
 /* Paths in the order that keeps each folder's changes together. */
 static int cmp_change(const void *a, const void *b)
 {
@@ -910,16 +969,16 @@ static int build_tree(struct ctx *c, const git_oid *base, struct change *ch, siz
 		      size_t skip, git_oid *out, bool *empty)
 {
 	git_odb_object *obj = NULL;
-	git_odb *odb = NULL;
 	struct tentry *e = NULL;
 	size_t nr = 0, alloc = 0, live = 0;
-	struct buf raw = BUF_INIT(BUF_NOLIMIT);
+	char *raw = NULL, mode_buf[16];
+	size_t rl = 0, need = 1;
 	int r = -1;
 
 	if (base) {
 		const char *p, *end;
 
-		if (git_repository_odb(&odb, c->repo) < 0 || git_odb_read(&obj, odb, base) < 0) {
+		if (git_odb_read(&obj, c->odb, base) < 0) {
 			buf_addf(c->err, "cannot read tree '%s': %s", git_oid_tostr_s(base),
 				 git_msg());
 			goto out;
@@ -1000,7 +1059,13 @@ static int build_tree(struct ctx *c, const git_oid *base, struct change *ch, siz
 		i = j;
 	}
 	qsort(e, nr, sizeof(*e), cmp_tentry);
+	for (size_t k = 0; k < nr; k++)
+		need += e[k].len + 16 + GIT_OID_RAWSZ;
+	raw = xmalloc(need);
 	for (size_t k = 0; k < nr; k++) {
+		const char *m;
+		size_t ml;
+
 		if (e[k].gone)
 			continue;
 		if (k + 1 < nr && !e[k + 1].gone && e[k + 1].len == e[k].len &&
@@ -1010,22 +1075,24 @@ static int build_tree(struct ctx *c, const git_oid *base, struct change *ch, siz
 			r = 1;
 			goto out;
 		}
-		buf_addf(&raw, "%o ", e[k].mode);
-		buf_add(&raw, e[k].name, e[k].len);
-		buf_addch(&raw, 0);
-		buf_add(&raw, e[k].id.id, GIT_OID_RAWSZ);
+		m = mode_str(e[k].mode, mode_buf);
+		ml = strlen(m);
+		memcpy(raw + rl, m, ml);
+		memcpy(raw + rl + ml, e[k].name, e[k].len);
+		raw[rl + ml + e[k].len] = 0;
+		memcpy(raw + rl + ml + e[k].len + 1, e[k].id.id, GIT_OID_RAWSZ);
+		rl += ml + e[k].len + 1 + GIT_OID_RAWSZ;
 		live++;
 	}
 	*empty = !live;
 	if ((live || !skip) &&
-	    pack_write(c->pw, c->repo, GIT_OBJECT_TREE, raw.s, raw.len, out, c->err) < 0)
+	    pack_write(c->pw, c->repo, GIT_OBJECT_TREE, raw ? raw : "", rl, out, c->err) < 0)
 		goto out;
 	r = 0;
 out:
-	buf_release(&raw);
+	free(raw);
 	free(e);
 	git_odb_object_free(obj);
-	git_odb_free(odb);
 	return r;
 }
 
@@ -1084,7 +1151,8 @@ int hunk_apply(git_repository *repo, struct packwriter *pw, const git_oid *tree,
 	r = parse_diff(diff, len, &ps, err);
 	if (r)
 		goto out;
-	if (git_tree_lookup(&c.tree, repo, tree) < 0) {
+	c.root = *tree;
+	if (git_repository_odb(&c.odb, repo) < 0 || !git_odb_exists(c.odb, tree)) {
 		buf_addf(err, "cannot read tree '%s': %s", git_oid_tostr_s(tree), git_msg());
 		r = -1;
 		goto out;
@@ -1101,7 +1169,7 @@ out:
 		free(c.s[i].data);
 	}
 	free(c.s);
-	git_tree_free(c.tree);
+	git_odb_free(c.odb);
 	parsed_release(&ps);
 	buf_release(&tmp);
 	return r;
