@@ -381,6 +381,12 @@ static int parse_file(const char **pp, const char *end, struct fpatch *f, struct
 		f->new_name = plus ? xstrdup(plus) : def ? xstrdup(def) : NULL;
 	if ((!f->is_new && !f->old_name) || (!f->is_delete && !f->new_name))
 		goto out;
+	if ((f->is_rename || f->is_copy) && (f->is_new || f->is_delete)) {
+		buf_addf(err, "file '%s': a rename or copy that is also a new or deleted file",
+			 f->new_name ? f->new_name : f->old_name);
+		r = 1;
+		goto out;
+	}
 	if (f->is_new || f->is_delete) {
 		/* git diffs name both sides the same for these */
 		free(f->is_new ? f->old_name : f->new_name);
@@ -890,7 +896,7 @@ static int apply_file(struct ctx *c, const struct fpatch *f)
 		} else
 			dst->data = xmalloc(1);
 		dst->have_data = true;
-		if (f->is_rename) {
+		if (f->is_rename && src) {
 			src->exists = false;
 			src->changed = true;
 			free(src->data);

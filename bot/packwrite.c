@@ -164,6 +164,27 @@ static int add_bytes(struct packwriter *pw, const void *p, size_t n)
 	return 0;
 }
 
+/* The session's pack file and its header (the count is set at the end). */
+static int open_pack(struct packwriter *pw)
+{
+	static const unsigned char hdr[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2, 0, 0, 0, 0 };
+
+	pw->tmp_path = xasprintf("%stmp_pack_XXXXXX", pw->pack_dir);
+	pw->fd = mkstemp(pw->tmp_path);
+	if (pw->fd < 0 || add_bytes(pw, hdr, sizeof(hdr)) < 0) {
+		log_warn("cannot write '%s'", pw->tmp_path);
+		if (pw->fd >= 0) {
+			close(pw->fd);
+			unlink(pw->tmp_path);
+		}
+		pw->fd = -1;
+		free(pw->tmp_path);
+		pw->tmp_path = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 static void session_drop(struct packwriter *pw)
 {
 	if (pw->fd >= 0) {
@@ -197,6 +218,8 @@ static int add_object(struct packwriter *pw, const git_oid *id, git_object_t typ
 
 	if (find(pw, id))
 		return 0;
+	if (pw->fd < 0 && open_pack(pw) < 0)
+		return -1;
 	hdr[h++] = (unsigned char)((type << 4) | (size & 15));
 	size >>= 4;
 	while (size) {
@@ -403,26 +426,11 @@ int pack_attach(git_repository *repo, struct packwriter **out, struct buf *err)
 
 int pack_begin(struct packwriter *pw, struct buf *err)
 {
-	static const unsigned char hdr[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2, 0, 0, 0, 0 };
-
-	if (pw->depth++)
-		return 0;
-	pw->tmp_path = xasprintf("%stmp_pack_XXXXXX", pw->pack_dir);
-	pw->fd = mkstemp(pw->tmp_path);
-	if (pw->fd < 0) {
-		buf_addf(err, "cannot create '%s': %s", pw->tmp_path, strerror(errno));
-		free(pw->tmp_path);
-		pw->tmp_path = NULL;
-		pw->depth = 0;
-		return -1;
-	}
-	if (add_bytes(pw, hdr, sizeof(hdr)) < 0) {
-		buf_addf(err, "cannot write '%s': %s", pw->tmp_path, strerror(errno));
-		session_drop(pw);
-		return -1;
-	}
+	/* the file comes with the first object: most builds write nothing */
+	pw->depth++;
 	return 0;
 }
+
 
 static void put32(unsigned char *p, uint32_t v)
 {
@@ -600,7 +608,8 @@ int pack_write(struct packwriter *pw, git_repository *repo, git_object_t type,
 	    git_odb_exists_ext(pw->parent.odb, id, GIT_ODB_LOOKUP_NO_REFRESH) == 1)
 		return 0;
 	if (add_object(pw, id, type, data, len) < 0) {
-		buf_addf(err, "cannot write to '%s': %s", pw->tmp_path, strerror(errno));
+		buf_addf(err, "cannot write to the pack in '%s': %s", pw->pack_dir,
+			 strerror(errno));
 		return -1;
 	}
 	return 0;

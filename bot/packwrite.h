@@ -33,7 +33,10 @@ struct packwriter;
  */
 int pack_attach(git_repository *repo, struct packwriter **out, struct buf *err);
 
-/* Open a session (or nest in the open one).  -1 with err set. */
+/*
+ * Open a session (or nest in the open one); the pack file is made when
+ * the first object comes.  0 (-1 with err set is reserved).
+ */
 int pack_begin(struct packwriter *pw, struct buf *err);
 /*
  * Close a session; the outermost one writes the pack and its index and
