@@ -25,8 +25,19 @@ per=10          # patches per series: N/10 series
 export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.org
 export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.org
 
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+top=$(cd "$(dirname "$0")/.." && pwd)
+tfile=$(mktemp /tmp/pbqbench.XXXXXX)
+trap 'rm -f "$tfile"' EXIT
+
+# timed VAR CMD...: run CMD; VAR_wall and VAR_cpu (user + system) in s.
+# The machine may be shared: CPU time is the steadier figure.
+timed() {
+	v=$1
+	shift
+	/usr/bin/time -f '%e %U %S' -o "$tfile" "$@"
+	eval "$(awk -v v="$v" '{ printf "%s_wall=%.2f %s_cpu=%.2f\n", v, $1, v, $2 + $3 }' "$tfile")"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 
 # The series: the non-merge commits of BASE..END in topological order,
 # linearised with `git am` (those that do not apply on the ones before are
@@ -57,15 +68,12 @@ basec=$(cat "$data/series.base")
 rm -rf "$data/am"
 git clone -q --shared --no-checkout "$src" "$data/am"
 git -C "$data/am" checkout -q -b am "$basec"
-t0=$(now)
-git -C "$data/am" am -q "$data/series.mbox" >/dev/null
-t1=$(now)
-am_time=$(secs "$t0" "$t1")
+timed am git -C "$data/am" am -q "$data/series.mbox"
 am_tree=$(git -C "$data/am" rev-parse "HEAD^{tree}")
 
 # The same patches as N/10 series of 10 posted to the bot: [PATCH k/10]
 # subjects, each series threaded under its first patch.
-perl -e '
+perl -MPOSIX -e '
 	my ($per) = @ARGV; my ($i, $s, $k) = (0, 0, 0); local $/ = undef;
 	my @m = split /^(?=From [0-9a-f]{40} )/m, <STDIN>;
 	for my $m (@m) {
@@ -75,6 +83,10 @@ perl -e '
 		my $first = "<bench-$s-1\@example.org>";
 		my $hdr = "Message-ID: $id\n" . ($k > 1 ? "In-Reply-To: $first\nReferences: $first\n" : "");
 		$m =~ s/^(From: )/$hdr$1/m;
+		# a series is posted at once (series.window)
+		my $t = 1704067200 + 600 * $s + $k;
+		my $date = POSIX::strftime("%a, %d %b %Y %H:%M:%S +0000", gmtime($t));
+		$m =~ s/^Date: .*$/Date: $date/m;
 		print $m;
 	}' "$per" <"$data/series.mbox" >"$data/posted.mbox"
 nser=$(( (n + per - 1) / per ))
@@ -90,7 +102,7 @@ maint=maint@example.org
 		printf 'Subject: Re: [PATCH 1/%d] series %d\n' "$per" "$s"
 		printf 'Message-ID: <bench-queue-%d@example.org>\n' "$s"
 		printf 'In-Reply-To: <bench-%d-1@example.org>\n' "$s"
-		printf 'Date: Mon, 1 Jan 2024 12:%02d:00 +0000\n\nqueue\n\n' $((s % 60))
+		printf 'Date: Tue, 2 Jan 2024 12:%02d:00 +0000\n\n#patchbot queue\n\n' $((s % 60))
 		s=$((s + 1))
 	done
 } >"$data/queue.mbox"
@@ -101,35 +113,42 @@ cat >"$data/pb/config" <<EOF
 [bot]
 	database = $data/pb/patchbot.db
 	address = bot@example.org
-	outbox = $data/pb/outbox
+	templates = $top/templates
+[limits]
+	repliesPerSender = 100000
+	repliesPerHour = 100000
 [tree]
 	repo = $data/pb/tree.git
 	base = $basec
 	branch = mm-unstable
+[maintainer]
+	email = $maint
 [auth]
-	maintainer = $maint
-	requireSignature = false
+	requireDkim = false
+[feedback]
+	enable = false
 EOF
-t0=$(now)
-"$patchbot" -c "$data/pb/config" ingest --quiet "$data/posted.mbox"
-t1=$(now)
-"$patchbot" -c "$data/pb/config" ingest --quiet --react "$data/queue.mbox"
-t2=$(now)
+timed ingest "$patchbot" -c "$data/pb/config" ingest --quiet "$data/posted.mbox"
+timed queue "$patchbot" -c "$data/pb/config" ingest --quiet --react "$data/queue.mbox"
 pb_tree=$(git -C "$data/pb/tree.git" rev-parse "mm-unstable^{tree}")
 nr=$(git -C "$data/pb/tree.git" rev-list --count "$basec..mm-unstable")
-echo "patchbot ingest of $n patches: $(secs "$t0" "$t1") s"
-echo "patchbot queue of $nser series ($nr commits): $(secs "$t1" "$t2") s"
 
 # The rebuild alone: forget the built commits and sync.
 sqlite3 "$data/pb/patchbot.db" 'UPDATE queue SET parent = NULL, tip = NULL'
-t0=$(now)
-"$patchbot" -c "$data/pb/config" queue sync 2>/dev/null
-t1=$(now)
-rebuild=$(secs "$t0" "$t1")
+timed rebuild "$patchbot" -c "$data/pb/config" queue sync
 sync_tree=$(git -C "$data/pb/tree.git" rev-parse "mm-unstable^{tree}")
+# git am once more after the rebuild, so that a change of load shows
+git -C "$data/am" checkout -q -B am2 "$basec"
+timed am2 git -C "$data/am" am -q "$data/series.mbox"
 
-echo "git am of $n patches:           $am_time s"
-echo "patchbot rebuild of $n patches: $rebuild s  ($(awk -v a="$am_time" -v b="$rebuild" 'BEGIN { printf "%.1f", a / b }')x)"
+printf '%-44s %8s %8s\n' "" "wall s" "CPU s"
+printf '%-44s %8s %8s\n' "git am of $n patches" "$am_wall" "$am_cpu"
+printf '%-44s %8s %8s\n' "git am again, after the rebuild" "$am2_wall" "$am2_cpu"
+printf '%-44s %8s %8s\n' "patchbot ingest of the $n patches" "$ingest_wall" "$ingest_cpu"
+printf '%-44s %8s %8s\n' "patchbot queue, $nser mails ($nr commits)" "$queue_wall" "$queue_cpu"
+printf '%-44s %8s %8s\n' "patchbot rebuild of $n patches (queue sync)" "$rebuild_wall" "$rebuild_cpu"
+echo "rebuild vs git am: $(ratio "$am_wall" "$rebuild_wall")x wall, $(ratio "$am_cpu" "$rebuild_cpu")x CPU" \
+	"(second git am: $(ratio "$am2_wall" "$rebuild_wall")x, $(ratio "$am2_cpu" "$rebuild_cpu")x)"
 if [ "$am_tree" = "$pb_tree" ] && [ "$am_tree" = "$sync_tree" ]; then
 	echo "final trees identical: $am_tree"
 else
@@ -143,16 +162,15 @@ drop() {
 	printf 'To: bot@example.org\nSubject: Re: [PATCH 1/%d] series %d\n' "$per" "$1"
 	printf 'Message-ID: <bench-drop-%d@example.org>\n' "$1"
 	printf 'In-Reply-To: <bench-%d-1@example.org>\n' "$1"
-	printf 'Date: Tue, 2 Jan 2024 12:00:00 +0000\n\ndrop obsolete\n\n'
+	printf 'Date: Wed, 3 Jan 2024 12:00:00 +0000\n\n#patchbot drop obsolete\n\n'
 }
 drop 1 >"$data/drop-bottom.mbox"
 drop "$nser" >"$data/drop-top.mbox"
-t0=$(now)
-"$patchbot" -c "$data/pb/config" ingest --quiet --react "$data/drop-bottom.mbox"
-t1=$(now)
-"$patchbot" -c "$data/pb/config" ingest --quiet --react "$data/drop-top.mbox"
-t2=$(now)
+timed dbot "$patchbot" -c "$data/pb/config" ingest --quiet --react "$data/drop-bottom.mbox"
+nr1=$(git -C "$data/pb/tree.git" rev-list --count "$basec..mm-unstable")
+timed dtop "$patchbot" -c "$data/pb/config" ingest --quiet --react "$data/drop-top.mbox"
 nr2=$(git -C "$data/pb/tree.git" rev-list --count "$basec..mm-unstable")
-echo "drop of the bottom series: $(secs "$t0" "$t1") s; of the top series: $(secs "$t1" "$t2") s ($nr -> $nr2 commits)"
+printf '%-44s %8s %8s\n' "drop of the bottom series ($nr -> $nr1)" "$dbot_wall" "$dbot_cpu"
+printf '%-44s %8s %8s\n' "drop of the top series ($nr1 -> $nr2)" "$dtop_wall" "$dtop_cpu"
 packs=$(ls "$data/pb/tree.git/objects/pack" | grep -c '\.pack$')
 echo "packs in the tree after the run: $packs"

@@ -187,10 +187,11 @@ static int open_pack(struct packwriter *pw)
 
 static void session_drop(struct packwriter *pw)
 {
-	if (pw->fd >= 0) {
+	if (pw->fd >= 0)
 		close(pw->fd);
+	/* NULL once the pack has its name */
+	if (pw->tmp_path)
 		unlink(pw->tmp_path);
-	}
 	pw->fd = -1;
 	free(pw->tmp_path);
 	pw->tmp_path = NULL;
