@@ -71,14 +71,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (chained) {
-		git_object *o = NULL;
+		git_object *o = NULL, *t = NULL;
 
 		if (git_revparse_single(&o, repo, argv[3]) < 0 ||
-		    git_object_peel((git_object **)&o, o, GIT_OBJECT_TREE) < 0) {
+		    git_object_peel(&t, o, GIT_OBJECT_TREE) < 0) {
 			fprintf(stderr, "no tree '%s'\n", argv[3]);
 			return 1;
 		}
-		chain = *git_object_id(o);
+		chain = *git_object_id(t);
+		git_object_free(t);
+		git_object_free(o);
 	}
 	t0 = now();
 	end = text + len;
