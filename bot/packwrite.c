@@ -405,7 +405,8 @@ int pack_attach(git_repository *repo, struct packwriter **out, struct buf *err)
 	pw->parent.freshen = be_freshen;
 	pw->parent.free = be_free;
 	pw->fd = -1;
-	pw->pack_dir = xasprintf("%sobjects/pack/", git_repository_path(repo));
+	/* a linked worktree keeps its objects in the common directory */
+	pw->pack_dir = xasprintf("%sobjects/pack/", git_repository_commondir(repo));
 	pw->wbuf = xmalloc(WBUF_SIZE);
 	/*
 	 * libgit2 hashes every object it reads again to check it (git does
