@@ -411,6 +411,11 @@ static void test_git_fsck(void **state)
 	assert_true(atoi(n) > 0);
 	free(n);
 	sh("cd repo && for i in .git/objects/pack/*.idx; do git verify-pack $i || exit 1; done");
+	/* what deploy/patchbot-gc.timer does: one pack again, nothing lost */
+	sh("cd repo && git gc --quiet && git fsck --no-dangling --strict");
+	n = sh_out("cd repo && ls .git/objects/pack/*.pack | wc -l");
+	assert_string_equal(n, "1");
+	free(n);
 }
 
 int main(void)
