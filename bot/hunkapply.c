@@ -594,6 +594,13 @@ static void image_add(struct image *im, const char *p, size_t len, bool patched)
 static void image_of(struct image *im, const char *data, size_t len)
 {
 	const char *p = data, *end = data + len;
+	size_t lines = 1;
+
+	/* one allocation for the whole file (with room for what hunks add) */
+	for (const char *q = data; (q = memchr(q, '\n', (size_t)(end - q))); q++)
+		lines++;
+	im->alloc = lines + lines / 8 + 16;
+	im->l = xmalloc(im->alloc * sizeof(*im->l));
 
 	while (p < end) {
 		const char *e = eol_of(p, end);
