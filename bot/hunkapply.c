@@ -94,7 +94,8 @@ static char *unquote(const char *p, const char *end, const char **after)
 				if (*p < '0' || *p > '3' || end - p < 3 ||
 				    p[1] < '0' || p[1] > '7' || p[2] < '0' || p[2] > '7')
 					goto bad;
-				c = (char)(((p[0] - '0') << 6) | ((p[1] - '0') << 3) | (p[2] - '0'));
+				c = (char)(((p[0] - '0') << 6) | ((p[1] - '0') << 3) |
+					   (p[2] - '0'));
 				p += 2;
 			}
 		}
@@ -310,9 +311,11 @@ static int parse_file(const char **pp, const char *end, struct fpatch *f, struct
 			f->is_new = true;
 			if (!parse_mode(p + 14, eol, &f->new_mode))
 				goto out;
-		} else if (has_prefix(p, eol, "rename from ") || has_prefix(p, eol, "copy from ") ||
+		} else if (has_prefix(p, eol, "rename from ") ||
+			   has_prefix(p, eol, "copy from ") ||
 			   has_prefix(p, eol, "rename old ")) {
-			const char *n = p + (*p == 'c' ? 10 : has_prefix(p, eol, "rename from ") ? 12 : 11);
+			const char *n = p + (*p == 'c' ? 10 :
+					     has_prefix(p, eol, "rename from ") ? 12 : 11);
 
 			f->is_rename = *p == 'r';
 			f->is_copy = *p == 'c';
@@ -322,7 +325,8 @@ static int parse_file(const char **pp, const char *end, struct fpatch *f, struct
 				goto out;
 		} else if (has_prefix(p, eol, "rename to ") || has_prefix(p, eol, "copy to ") ||
 			   has_prefix(p, eol, "rename new ")) {
-			const char *n = p + (*p == 'c' ? 8 : has_prefix(p, eol, "rename to ") ? 10 : 11);
+			const char *n = p + (*p == 'c' ? 8 :
+					     has_prefix(p, eol, "rename to ") ? 10 : 11);
 
 			f->is_rename = *p == 'r';
 			f->is_copy = *p == 'c';
@@ -362,7 +366,8 @@ static int parse_file(const char **pp, const char *end, struct fpatch *f, struct
 		/* the forward hunk, then the reverse one we do not need */
 		f->binary = true;
 		f->bin = eol;
-		if (eol >= end || (!has_prefix(eol, end, "literal ") && !has_prefix(eol, end, "delta ")))
+		if (eol >= end || (!has_prefix(eol, end, "literal ") &&
+				   !has_prefix(eol, end, "delta ")))
 			goto out;
 		p = binpatch_skip(eol, end);
 		if (has_prefix(p, end, "literal ") || has_prefix(p, end, "delta "))
@@ -733,7 +738,8 @@ static int apply_hunks(struct ctx *c, struct fstate *s, const struct fpatch *f)
 	image_of(&img, s->data, s->len);
 	for (size_t i = 0; i < f->nr; i++) {
 		if (!apply_hunk(&img, &f->h[i])) {
-			buf_addf(c->err, "file '%s', hunk #%zu (%.*s): hunk at line %lu did not apply",
+			buf_addf(c->err,
+				 "file '%s', hunk #%zu (%.*s): hunk at line %lu did not apply",
 				 f->new_name ? f->new_name : f->old_name, i + 1,
 				 (int)f->h[i].header_len, f->h[i].header, f->h[i].newpos);
 			free(img.l);
@@ -1062,8 +1068,8 @@ static int build_tree(struct ctx *c, const git_oid *base, struct change *ch, siz
 			te->gone = true;
 		if (direct && !direct->deleted) {
 			ALLOC_GROW(e, nr + 1, alloc);
-			e[nr++] = (struct tentry){ .name = name, .len = len, .mode = direct->mode,
-						   .id = direct->id };
+			e[nr++] = (struct tentry){ .name = name, .len = len,
+						   .mode = direct->mode, .id = direct->id };
 		} else if (nested && !sub_empty) {
 			ALLOC_GROW(e, nr + 1, alloc);
 			e[nr++] = (struct tentry){ .name = name, .len = len, .mode = 040000,

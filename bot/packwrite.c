@@ -236,7 +236,8 @@ static int add_object(struct packwriter *pw, const git_oid *id, git_object_t typ
 	 */
 	z = &pw->z[type == GIT_OBJECT_TREE];
 	if (!pw->z_ready[type == GIT_OBJECT_TREE]) {
-		if (deflateInit(z, type == GIT_OBJECT_TREE ? Z_NO_COMPRESSION : Z_BEST_SPEED) != Z_OK)
+		if (deflateInit(z, type == GIT_OBJECT_TREE ? Z_NO_COMPRESSION :
+						       Z_BEST_SPEED) != Z_OK)
 			return -1;
 		pw->z_ready[type == GIT_OBJECT_TREE] = true;
 	} else if (deflateReset(z) != Z_OK)
@@ -414,7 +415,8 @@ int pack_attach(git_repository *repo, struct packwriter **out, struct buf *err)
 	 */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 	/* above the loose (1) and packed (2) backends: writes come here first */
-	if (git_repository_odb(&odb, repo) < 0 || git_odb_add_backend(odb, &pw->parent, 10) < 0) {
+	if (git_repository_odb(&odb, repo) < 0 ||
+	    git_odb_add_backend(odb, &pw->parent, 10) < 0) {
 		buf_addf(err, "cannot add the pack writer to '%s': %s",
 			 git_repository_path(repo), git_msg());
 		git_odb_free(odb);
