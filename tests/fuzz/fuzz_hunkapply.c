@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_hunkapply: libFuzzer target for the diff applier (gitdiff.c,
- * hunkapply.c) and the binary patch decoder (binpatch.c): the input is applied as a diff to
- * a small tree (a file, a script, a file without a final newline, a
- * folder) in a repository made once in /tmp; what it writes goes to an
- * in-memory object database, emptied after each input.
+ * hunkapply.c) and the binary patch decoder (binpatch.c): the input is
+ * applied as a diff to a small tree (a file, a script, a file without a
+ * final newline, a folder) in a repository made once in /tmp; what it
+ * writes goes to an in-memory object database, emptied after each input.
  */
 #include <git2.h>
 #include <git2/sys/mempack.h>
