@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hunkapply.h"
 #include "log.h"
 
 /* "Name <addr>" or "addr" into new strings; the name may come out empty. */
@@ -239,8 +240,9 @@ static int fix_rename_modes(git_index *idx, git_tree *tree, git_diff *diff)
 	return 0;
 }
 
-int apply_tree(git_repository *repo, const git_oid *parent_tree,
-	       const char *diff_text, git_oid *tree_out, struct buf *err)
+/* The general path: libgit2's git_apply_to_tree, for what hunk_apply leaves. */
+static int apply_tree_libgit2(git_repository *repo, const git_oid *parent_tree,
+			      const char *diff_text, git_oid *tree_out, struct buf *err)
 {
 	git_apply_options o;
 	struct apply_where w = { 0 };
@@ -287,13 +289,38 @@ out:
 	return r;
 }
 
+int apply_tree_to(git_repository *repo, struct packwriter *pw, const git_oid *parent_tree,
+		  const char *diff_text, git_oid *tree_out, struct buf *err)
+{
+	int r = hunk_apply(repo, pw, parent_tree, diff_text, strlen(diff_text), tree_out, err);
+
+	if (r != HUNK_FALLBACK)
+		return r;
+	log_debug(LOG_GIT, "applying with libgit2 (binary or unusual diff)");
+	return apply_tree_libgit2(repo, parent_tree, diff_text, tree_out, err);
+}
+
+int apply_tree(git_repository *repo, const git_oid *parent_tree,
+	       const char *diff_text, git_oid *tree_out, struct buf *err)
+{
+	return apply_tree_to(repo, NULL, parent_tree, diff_text, tree_out, err);
+}
+
 int apply_commit(git_repository *repo, const git_oid *parent,
 		 const struct apply_patch *p, const struct apply_ident *who,
 		 git_oid *out, struct buf *err)
 {
+	return apply_commit_to(repo, NULL, parent, p, who, out, err);
+}
+
+int apply_commit_to(git_repository *repo, struct packwriter *pw, const git_oid *parent,
+		    const struct apply_patch *p, const struct apply_ident *who,
+		    git_oid *out, struct buf *err)
+{
 	git_signature *author = NULL, *committer = NULL;
 	git_commit *pc = NULL;
 	git_tree *tree = NULL;
+	git_buf raw = GIT_BUF_INIT;
 	char *name = NULL, *email = NULL, *msg;
 	git_oid tree_id;
 	int r;
@@ -303,11 +330,11 @@ int apply_commit(git_repository *repo, const git_oid *parent,
 			 git_msg());
 		return -1;
 	}
-	r = apply_tree(repo, git_commit_tree_id(pc), p->diff, &tree_id, err);
+	r = apply_tree_to(repo, pw, git_commit_tree_id(pc), p->diff, &tree_id, err);
 	for (size_t i = 0; !r && p->fixups && i < p->fixups->nr; i++) {
 		git_oid folded = tree_id;
 
-		r = apply_tree(repo, &folded, p->fixups->v[i], &tree_id, err);
+		r = apply_tree_to(repo, pw, &folded, p->fixups->v[i], &tree_id, err);
 	}
 	if (r)
 		goto out;
@@ -319,11 +346,12 @@ int apply_commit(git_repository *repo, const git_oid *parent,
 	    git_signature_new(&committer, who->name && *who->name ? who->name : who->email,
 			      who->email, who->when, 0) < 0 ||
 	    git_tree_lookup(&tree, repo, &tree_id) < 0 ||
-	    git_commit_create(out, repo, NULL, author, committer, NULL, msg, tree, 1,
-			      (const git_commit *[]){ pc }) < 0)
+	    git_commit_create_buffer(&raw, repo, author, committer, NULL, msg, tree, 1,
+				     (const git_commit *[]){ pc }) < 0)
 		buf_addf(err, "cannot write the commit: %s", git_msg());
-	else
+	else if (pack_write(pw, repo, GIT_OBJECT_COMMIT, raw.ptr, raw.size, out, err) == 0)
 		r = 0;
+	git_buf_dispose(&raw);
 	free(msg);
 out:
 	free(name);

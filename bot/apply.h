@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "packwrite.h"
 #include "util.h"
 
 /* One patch as stored (patches joined with its message). */
@@ -65,5 +66,17 @@ int apply_commit(git_repository *repo, const git_oid *parent,
 /* Only the tree (no commit): for tests and `try`.  Same returns. */
 int apply_tree(git_repository *repo, const git_oid *parent_tree,
 	       const char *diff_text, git_oid *tree_out, struct buf *err);
+
+/*
+ * The same, writing the new objects with pw (see packwrite.h; NULL: into
+ * the odb as usual).  The diff is applied by hunk_apply (only the touched
+ * blobs and trees, git am's rules); binary and unusual diffs go through
+ * libgit2's git_apply_to_tree.
+ */
+int apply_commit_to(git_repository *repo, struct packwriter *pw, const git_oid *parent,
+		    const struct apply_patch *p, const struct apply_ident *who,
+		    git_oid *out, struct buf *err);
+int apply_tree_to(git_repository *repo, struct packwriter *pw, const git_oid *parent_tree,
+		  const char *diff_text, git_oid *tree_out, struct buf *err);
 
 #endif

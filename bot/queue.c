@@ -53,6 +53,8 @@ int queue_open(struct queue *q, struct store *st, const struct config *cfg,
 	git_oid_cpy(&q->base, git_object_id(commit));
 	git_object_free(commit);
 	git_object_free(obj);
+	if (pack_attach(q->repo, &q->pw, err))
+		goto fail;
 	q->tips = xcalloc(cfg->tree_branches.nr + 1, sizeof(*q->tips));
 	return 0;
 fail:
@@ -63,9 +65,11 @@ fail:
 void queue_close(struct queue *q)
 {
 	if (q->repo) {
+		/* frees q->pw, which the odb owns */
 		git_repository_free(q->repo);
 		q->repo = NULL;
 	}
+	q->pw = NULL;
 	free(q->tips);
 	q->tips = NULL;
 	if (q->st)
@@ -504,7 +508,7 @@ static int build_entry(struct queue *q, const struct entry *e, const char *branc
 		if (changelog)
 			p.changelog = changelog;
 		review_trailers(q->st, sqlite3_column_int64(s, 0), &tr);
-		r = apply_commit(q->repo, cur, &p, &who, &next, &err);
+		r = apply_commit_to(q->repo, q->pw, cur, &p, &who, &next, &err);
 		if (r == 1)
 			buf_addf(why, "patch %d/%d '%s' of v%d does not apply on '%s': %s",
 				 p.n, p.total, p.title, e->version, branch, err.s);
@@ -565,7 +569,41 @@ static int record_entry(struct store *st, int64_t version_id, const git_oid *par
 	return store_done(st, s);
 }
 
+/*
+ * The objects of a build go into one pack (packwrite.h), written when the
+ * outermost build_begin/build_end pair ends.  A failed build writes it
+ * too: its objects are garbage, harmless, and git gc drops them.
+ */
+static int build_begin(struct queue *q, struct buf *why)
+{
+	return pack_begin(q->pw, why) ? -1 : 0;
+}
+
+static int build_end(struct queue *q, int r, struct buf *why)
+{
+	struct buf err = BUF_INIT(4096);
+
+	if (pack_end(q->pw, &err)) {
+		if (!r)
+			buf_adds(why, err.s);
+		else
+			log_warnx("queue: %s", err.s);
+		r = -1;
+	}
+	buf_release(&err);
+	return r;
+}
+
+static int build_stack(struct queue *q, struct buf *why);
+
 int queue_build(struct queue *q, struct buf *why)
+{
+	if (build_begin(q, why))
+		return -1;
+	return build_end(q, build_stack(q, why), why);
+}
+
+static int build_stack(struct queue *q, struct buf *why)
 {
 	const struct strlist *br = &q->cfg->tree_branches;
 	git_oid cur;
@@ -609,12 +647,13 @@ int queue_try(struct queue *q, int64_t version_id, const struct queue_who *who,
 		.queued_at = who->when,
 	};
 	char *title = NULL;
-	int r = queue_build(q, why);
+	int r;
 
-	if (r)
-		return r;
-	if (!s)
+	if (build_begin(q, why))
 		return -1;
+	r = build_stack(q, why);
+	if (r || !s)
+		return build_end(q, r ? r : -1, why);
 	sqlite3_bind_int64(s, 1, version_id);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		e.version = sqlite3_column_int(s, 0);
@@ -625,7 +664,7 @@ int queue_try(struct queue *q, int64_t version_id, const struct queue_who *who,
 	git_oid_cpy(tip, &q->tips[br->nr - 1]);
 	r = build_entry(q, &e, br->v[br->nr - 1], tip, false, why);
 	free(title);
-	return r;
+	return build_end(q, r, why);
 }
 
 int queue_update_refs(struct queue *q, bool log_changes, struct buf *err)

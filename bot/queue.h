@@ -22,12 +22,14 @@
 
 #include "buf.h"
 #include "config.h"
+#include "packwrite.h"
 #include "store.h"
 
 struct queue {
 	struct store *st;
 	const struct config *cfg;
 	git_repository *repo;
+	struct packwriter *pw;  /* a build's objects go into one pack */
 	git_oid base;
 	git_oid *tips;          /* per tree.branch, after queue_build */
 	size_t nr_built;        /* commits written by the last build */

@@ -12,7 +12,7 @@ set -eu
 packages="build-essential autoconf automake libtool pkg-config git jq
 	libetpan-dev libgit2-dev libsqlite3-dev libcurl4-gnutls-dev libcmocka-dev
 	postfix dovecot-imapd dovecot-lmtpd git-email mutt swaks curl
-	sqlite3 procps iproute2 ca-certificates openssl libgnutls28-dev
+	sqlite3 procps iproute2 ca-certificates openssl libgnutls28-dev zlib1g-dev
 	groff-base man-db
 	clang libclang-rt-14-dev valgrind time
 	chromium chromium-driver bubblewrap"

@@ -7,7 +7,7 @@ set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$top/build-fuzz}
 mkdir -p "$out/obj"
-pkgs="libetpan libgit2 sqlite3 libcurl gnutls"
+pkgs="libetpan libgit2 sqlite3 libcurl gnutls zlib"
 cflags="-g -O1 -std=c11 -D_GNU_SOURCE -fno-omit-frame-pointer
 	-fsanitize=fuzzer-no-link,address,undefined
 	-I$top/bot -I$top/commands $(pkg-config --cflags $pkgs)

@@ -29,6 +29,17 @@ for f in "$top"/tests/data/reviews/*.eml "$top"/tests/data/commands/*/in.eml; do
 	[ -f "$f" ] && cp "$f" "$seeds/cmdparse/"
 done
 cp "$top"/templates/*.txt "$seeds/template/"
+# diffs against fuzz_hunkapply's tree, then the mail seeds (they hold diffs)
+mkdir -p "$seeds/hunkapply"
+printf 'diff --git a/a b/a\n--- a/a\n+++ b/a\n@@ -2,3 +2,3 @@\n b\n-c\n+C\n d\n' \
+	>"$seeds/hunkapply/modify"
+printf 'diff --git a/run.sh b/go.sh\nsimilarity index 100%%\nrename from run.sh\nrename to go.sh\n' \
+	>"$seeds/hunkapply/rename"
+printf 'diff --git a/noeol b/noeol\nindex 814f4a4..f0c2e1d 100644\n--- a/noeol\n+++ b/noeol\n@@ -1,2 +1,2 @@\n one\n-two\n\\ No newline at end of file\n+two\n' \
+	>"$seeds/hunkapply/noeol"
+printf 'diff --git a/dir/b.bin b/dir/b.bin\nnew file mode 100644\nindex 0000000000000000000000000000000000000000..9c07b6a85f0bbc1ea4eac9cdc4a2e9b5a0f9a6bf\nGIT binary patch\nliteral 3\nKcmZQzWMT#Y01f~H\n\nliteral 0\nHcmV?d00001\n\n' \
+	>"$seeds/hunkapply/binary"
+cp "$seeds"/mail/* "$seeds/hunkapply/" 2>/dev/null || true
 printf 'mx.example.org; dkim=pass (2048-bit key) header.d=example.org header.i=@example.org header.s=s1 header.b=abc; spf=pass smtp.mailfrom=a@example.org; dmarc=pass (p=none dis=none) header.from=example.org' >"$seeds/authres/1"
 printf 'mx.example.org 1; none' >"$seeds/authres/2"
 printf 'mx.example.org; dkim=fail reason="bad signature" header.d="ex ample.org"; arc=none' >"$seeds/authres/3"
@@ -44,6 +55,7 @@ for src in "$top"/tests/fuzz/fuzz_*.c; do
 	fuzz_template) seed=$seeds/template ;;
 	fuzz_authres) seed=$seeds/authres ;;
 	fuzz_maintainers) seed=$seeds/maintainers ;;
+	fuzz_hunkapply) seed=$seeds/hunkapply ;;
 	*) seed=$seeds/mail ;;
 	esac
 	work="$out/corpus-$name"
