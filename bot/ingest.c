@@ -291,8 +291,8 @@ static int store_patch(struct ingest *in, struct parsed *p, int64_t row,
 
 	changelog = str_trim_dup(body, clen);
 	s = store_stmt(in->st,
-		"INSERT INTO patches (message_id, version_id, n, total, title, changelog, diff)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?)");
+		"INSERT INTO patches (message_id, version_id, n, total, title, changelog,"
+		" diff, diff_off, diff_len) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (!s)
 		goto out;
 	sqlite3_bind_int64(s, 1, row);
@@ -301,8 +301,15 @@ static int store_patch(struct ingest *in, struct parsed *p, int64_t row,
 	sqlite3_bind_int(s, 4, p->si.total ? p->si.total : 1);
 	store_bind_text(s, 5, p->si.title);
 	store_bind_text(s, 6, changelog);
-	sqlite3_bind_text(s, 7, p->patch_text + p->split.diff_start,
-			  (int)p->split.diff_len, SQLITE_STATIC);
+	/* a diff in the mail text is already stored, in messages.body */
+	if (p->patch_text == body) {
+		sqlite3_bind_text(s, 7, "", 0, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 8, (sqlite3_int64)p->split.diff_start);
+		sqlite3_bind_int64(s, 9, (sqlite3_int64)p->split.diff_len);
+	} else {
+		sqlite3_bind_text(s, 7, p->patch_text + p->split.diff_start,
+				  (int)p->split.diff_len, SQLITE_STATIC);
+	}
 	if (store_done(in->st, s))
 		goto out;
 	patch = sqlite3_last_insert_rowid(in->st->db);
