@@ -373,12 +373,31 @@ fail:
 	return -1;
 }
 
+/*
+ * sqlite's own locks, off: patchbot uses a connection from one thread
+ * only.  With them, every sqlite3_malloc() and free() took a global mutex
+ * to count memory, and every call on a connection its mutex: about 500
+ * lock and unlock pairs per ingested message.  The global setting can
+ * only be made before sqlite initialises, hence once, here.
+ */
+static void store_global_init(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(struct store *st, const char *path, struct buf *err)
 {
 	memset(st, 0, sizeof(*st));
 	st->path = xstrdup(path);
+	store_global_init();
 	if (sqlite3_open_v2(path, &st->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
 		buf_addf(err, "cannot open database '%s': %s", path,
 			 st->db ? sqlite3_errmsg(st->db) : "out of memory");
