@@ -372,9 +372,9 @@ static int store_reply(struct ingest *in, struct parsed *p, int64_t row,
 	if (s)
 		sqlite3_reset(s);
 	s = store_stmt(in->st,
-		"SELECT p.id FROM patches p WHERE p.message_id = ?1 UNION"
+		"SELECT p.id FROM patches p WHERE p.message_id = ?1 UNION ALL"
 		" SELECT p.id FROM patches p JOIN versions v ON v.id = p.version_id"
-		" WHERE v.cover_id = ?1");
+		" WHERE v.cover_id = ?1 ORDER BY 1");
 	if (!s || !parent) {
 		r = s ? 0 : -1;
 		goto out;

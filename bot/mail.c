@@ -670,7 +670,8 @@ static int prescan(const char *s, size_t n, const struct mail_limits *lim,
 		if (ll >= 3 && line[0] == '-' && line[1] == '-' && ps.depth) {
 			if (scan_delimiter(&ps, line, ll, err))
 				goto out;
-		} else if (ll >= 12 && !strncasecmp(line, "content-type", 12)) {
+		} else if (ll >= 12 && (line[0] | 0x20) == 'c' &&
+			   !strncasecmp(line, "content-type", 12)) {
 			while (next < n &&
 			       (s[next] == ' ' || s[next] == '\t')) {
 				eol = memchr(s + next, '\n', n - next);

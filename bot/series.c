@@ -516,8 +516,9 @@ int series_refresh(struct store *st, int64_t version_id, int n,
 	/* only the change from incomplete to complete counts as an event */
 	s = store_stmt(st,
 		"UPDATE versions SET complete = 1 WHERE id = ? AND complete = 0 AND"
-		" (SELECT count(DISTINCT n) FROM patches p WHERE p.version_id = versions.id"
-		"  AND p.n BETWEEN 1 AND versions.total) >= versions.total");
+		" (SELECT count(*) FROM (SELECT n FROM patches p"
+		"  WHERE p.version_id = versions.id AND p.n BETWEEN 1 AND versions.total"
+		"  GROUP BY n)) >= versions.total");
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, version_id);
