@@ -1208,6 +1208,47 @@ static void html_to_text(struct buf *out, const char *s, size_t n)
 
 /* ---- entry points ----------------------------------------------------- */
 
+/* Is the header field at p (up to its colon) one mailmime_fields_parse() reads? */
+static int is_mime_field(const char *p, size_t n)
+{
+	const char *colon = memchr(p, ':', n);
+	size_t k = colon ? (size_t)(colon - p) : 0;
+
+	return (k > 8 && !strncasecmp(p, "content-", 8)) ||
+	       (k == 12 && !strncasecmp(p, "mime-version", 12));
+}
+
+/*
+ * Drop from s[0..hdr_end) (the header as mailimf parsed it) every field
+ * but the MIME ones, moving the rest of s[0..len) down behind them;
+ * returns the new length.  mailmime_parse() parses the whole header again,
+ * addresses and dates typed, only to pick out its Content-* fields: that
+ * cost more than the MIME structure of most mail.  The fields it stops at
+ * are the same ones (a field that is no valid optional field ends both
+ * parses), so what follows them reaches it unchanged.
+ */
+static size_t keep_mime_fields(char *s, size_t hdr_end, size_t len)
+{
+	size_t i = 0, out = 0;
+
+	while (i < hdr_end) {
+		size_t start = i;
+		const char *nl;
+
+		/* a field and its continuation lines */
+		do {
+			nl = memchr(s + i, '\n', hdr_end - i);
+			i = nl ? (size_t)(nl - s) + 1 : hdr_end;
+		} while (i < hdr_end && (s[i] == ' ' || s[i] == '\t'));
+		if (is_mime_field(s + start, i - start)) {
+			memmove(s + out, s + start, i - start);
+			out += i - start;
+		}
+	}
+	memmove(s + out, s + hdr_end, len - hdr_end);
+	return out + len - hdr_end;
+}
+
 static void parse_body(struct mail *m, struct mailmime *msg, size_t cap)
 {
 	struct body b;
@@ -1241,7 +1282,7 @@ int mail_parse(struct mail *m, const char *raw, size_t len,
 	struct mailimf_fields *hf = NULL;
 	struct mailmime *mime = NULL, *msg = NULL;
 	unsigned parts = 0;
-	size_t idx, cap;
+	size_t idx, cap, copy_len;
 	char *copy = NULL;
 	int ret = -1;
 
@@ -1276,10 +1317,9 @@ int mail_parse(struct mail *m, const char *raw, size_t len,
 	copy = xmalloc(len + 8);
 	memcpy(copy, raw, len);
 	memset(copy + len, 0, 8);
-	raw = copy;
 
 	idx = 0;
-	if (mailimf_optional_fields_parse(raw, len, &idx, &hf) !=
+	if (mailimf_optional_fields_parse(copy, len, &idx, &hf) !=
 	    MAILIMF_NO_ERROR) {
 		hf = NULL;
 		buf_adds(err, "cannot parse the header");
@@ -1289,8 +1329,10 @@ int mail_parse(struct mail *m, const char *raw, size_t len,
 		buf_addf(err, "more than %zu header fields", lim->max_headers);
 		goto out;
 	}
+	copy_len = keep_mime_fields(copy, idx, len);
+	memset(copy + copy_len, 0, 8);
 	idx = 0;
-	if (mailmime_parse(raw, len, &idx, &mime) != MAILIMF_NO_ERROR) {
+	if (mailmime_parse(copy, copy_len, &idx, &mime) != MAILIMF_NO_ERROR) {
 		mime = NULL;
 		buf_adds(err, "cannot parse the MIME structure");
 		goto out;
