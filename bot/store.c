@@ -511,6 +511,14 @@ void store_bind_text(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_null(s, i);
 }
 
+void store_bind_static(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
 int64_t store_int(struct store *st, sqlite3_stmt *s, int64_t def)
 {
 	int64_t v = def;
