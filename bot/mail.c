@@ -55,6 +55,20 @@ static size_t plain_run(const unsigned char *p, size_t n, int stop_lf)
 	return i;
 }
 
+/*
+ * utf8_seq() for the common well-formed two- and three-byte sequences
+ * inline (E0 and ED have narrower second bytes: left to utf8_seq()).
+ */
+static inline size_t utf8_step(const unsigned char *p, size_t n)
+{
+	if (n >= 2 && p[0] >= 0xc2 && p[0] < 0xe0 && (p[1] & 0xc0) == 0x80)
+		return 2;
+	if (n >= 3 && p[0] >= 0xe1 && p[0] < 0xf0 && p[0] != 0xed &&
+	    (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80)
+		return 3;
+	return utf8_seq(p, n, NULL);
+}
+
 static int utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -74,7 +88,7 @@ static int utf8_valid(const char *s, size_t n)
 			i++;
 			continue;
 		}
-		k = utf8_seq(p + i, n - i, NULL);
+		k = utf8_step(p + i, n - i);
 		if (!k)
 			return 0;
 		i += k;
@@ -130,7 +144,7 @@ static int add_text(struct buf *b, const char *s, size_t n, enum text_mode mode)
 			run = i;
 			continue;
 		}
-		k = c ? utf8_seq(p + i, n - i, NULL) : 0;
+		k = c ? utf8_step(p + i, n - i) : 0;
 		if (k) {
 			i += k;
 			continue;
