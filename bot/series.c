@@ -472,12 +472,12 @@ int series_place(struct store *st, const struct placement *p,
 				return -1;
 		}
 	}
-	s = store_stmt(st, "UPDATE versions SET date = min(date, ?) WHERE id = ? AND ? > 0");
+	/* rows that do not change are not written again */
+	s = store_stmt(st, "UPDATE versions SET date = ?1 WHERE id = ?2 AND ?1 > 0 AND date > ?1");
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, p->date);
 	sqlite3_bind_int64(s, 2, join);
-	sqlite3_bind_int64(s, 3, p->date);
 	if (store_done(st, s) || load_version(st, join, &v))
 		return -1;
 	return add_title(st, p->author_email, p->si->normalized, v.series_id);
