@@ -81,7 +81,7 @@ int main(int argc, char **argv)
 	}
 	src->free(src);
 	{
-		char *sql = xasprintf("SELECT diff FROM patches ORDER BY id LIMIT %ld", npatches);
+		char *sql = xasprintf("SELECT diff FROM patch_diffs ORDER BY patch_id LIMIT %ld", npatches);
 
 		diffs = query(&st, sql);
 		free(sql);

@@ -28,8 +28,8 @@ struct line {
 	size_t end; /* offset just past the newline */
 };
 
-static bool next_line(const char *text, size_t len, size_t off,
-		      struct line *l)
+static inline __attribute__((always_inline)) bool
+next_line(const char *text, size_t len, size_t off, struct line *l)
 {
 	const char *nl;
 
@@ -56,11 +56,14 @@ static bool line_starts(const struct line *l, const char *prefix)
 	return l->len >= n && !memcmp(l->p, prefix, n);
 }
 
-static bool line_starts_icase(const struct line *l, const char *prefix)
+static inline __attribute__((always_inline)) bool
+line_starts_icase(const struct line *l, const char *prefix)
 {
 	size_t n = strlen(prefix);
 
-	return l->len >= n && !strncasecmp(l->p, prefix, n);
+	/* most lines differ at once: spare them the call */
+	return l->len >= n && (l->p[0] | 0x20) == (prefix[0] | 0x20) &&
+	       !strncasecmp(l->p, prefix, n);
 }
 
 static bool is_blank(int c)

@@ -87,9 +87,10 @@ static int fb_load(struct fb *f)
 	f->anchor_refs = xstrdup(col(s, 9));
 	sqlite3_reset(s);
 	s = store_stmt(f->st,
-		"SELECT p.id, p.n, p.total, p.title, p.changelog, p.diff,"
+		"SELECT p.id, p.n, p.total, p.title, p.changelog, d.diff,"
 		" m.from_name, m.from_email FROM patches p"
 		" JOIN messages m ON m.id = p.message_id"
+		" JOIN patch_diffs d ON d.patch_id = p.id"
 		" WHERE p.version_id = ? ORDER BY p.n, p.id");
 	if (!s)
 		return -1;

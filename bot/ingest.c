@@ -170,23 +170,23 @@ static int64_t insert_message(struct ingest *in, const struct parsed *p,
 	}
 	to = join_addresses(m->to, m->nr_to);
 	cc = join_addresses(m->cc, m->nr_cc);
-	store_bind_text(s, 1, m->message_id);
+	store_bind_static(s, 1, m->message_id);
 	sqlite3_bind_int(s, 2, m->message_id_synthetic);
-	store_bind_text(s, 3, m->in_reply_to);
-	store_bind_text(s, 4, refs.s);
-	store_bind_text(s, 5, m->subject);
-	store_bind_text(s, 6, m->from.name);
-	store_bind_text(s, 7, p->from_email);
-	store_bind_text(s, 8, to);
-	store_bind_text(s, 9, cc);
+	store_bind_static(s, 3, m->in_reply_to);
+	store_bind_static(s, 4, refs.s);
+	store_bind_static(s, 5, m->subject);
+	store_bind_static(s, 6, m->from.name);
+	store_bind_static(s, 7, p->from_email);
+	store_bind_static(s, 8, to);
+	store_bind_static(s, 9, cc);
 	sqlite3_bind_int64(s, 10, m->date);
 	sqlite3_bind_int64(s, 11, now_seconds());
 	sqlite3_bind_int64(s, 12, (sqlite3_int64)m->size);
-	store_bind_text(s, 13, msg_kind_name(p->kind));
+	store_bind_static(s, 13, msg_kind_name(p->kind));
 	sqlite3_bind_text(s, 14, m->body, (int)m->body_len, SQLITE_STATIC);
-	store_bind_text(s, 15, p->pull_url);
-	store_bind_text(s, 16, p->pull_ref);
-	store_bind_text(s, 17, where);
+	store_bind_static(s, 15, p->pull_url);
+	store_bind_static(s, 16, p->pull_ref);
+	store_bind_static(s, 17, where);
 	if (version)
 		sqlite3_bind_int64(s, 18, version);
 	sqlite3_bind_int(s, 19, m->date_tz);
@@ -208,8 +208,8 @@ static int insert_trailer(struct ingest *in, int64_t patch, int64_t source,
 		return -1;
 	sqlite3_bind_int64(s, 1, patch);
 	sqlite3_bind_int64(s, 2, source);
-	store_bind_text(s, 3, t->key);
-	store_bind_text(s, 4, t->value);
+	store_bind_static(s, 3, t->key);
+	store_bind_static(s, 4, t->value);
 	return store_done(in->st, s);
 }
 
@@ -226,9 +226,9 @@ static int insert_diff(struct ingest *in, int64_t patch, const struct diff *d)
 			return -1;
 		sqlite3_bind_int64(s, 1, patch);
 		sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
-		store_bind_text(s, 3, f->old_path);
-		store_bind_text(s, 4, f->new_path);
-		store_bind_text(s, 5, status);
+		store_bind_static(s, 3, f->old_path);
+		store_bind_static(s, 4, f->new_path);
+		store_bind_static(s, 5, status);
 		sqlite3_bind_int(s, 6, f->binary);
 		if (store_done(in->st, s))
 			return -1;
@@ -246,7 +246,7 @@ static int insert_diff(struct ingest *in, int64_t patch, const struct diff *d)
 			sqlite3_bind_int64(s, 5, (sqlite3_int64)h->old_count);
 			sqlite3_bind_int64(s, 6, (sqlite3_int64)h->new_start);
 			sqlite3_bind_int64(s, 7, (sqlite3_int64)h->new_count);
-			store_bind_text(s, 8, h->func ? h->func : "");
+			store_bind_static(s, 8, h->func ? h->func : "");
 			if (store_done(in->st, s))
 				return -1;
 		}
@@ -292,18 +292,25 @@ static int store_patch(struct ingest *in, struct parsed *p, int64_t row,
 
 	changelog = str_trim_dup(body, clen);
 	s = store_stmt(in->st,
-		"INSERT INTO patches (message_id, version_id, n, total, title, changelog, diff)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?)");
+		"INSERT INTO patches (message_id, version_id, n, total, title, changelog,"
+		" diff, diff_off, diff_len) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (!s)
 		goto out;
 	sqlite3_bind_int64(s, 1, row);
 	sqlite3_bind_int64(s, 2, version);
 	sqlite3_bind_int(s, 3, n);
 	sqlite3_bind_int(s, 4, p->si.total ? p->si.total : 1);
-	store_bind_text(s, 5, p->si.title);
-	store_bind_text(s, 6, changelog);
-	sqlite3_bind_text(s, 7, p->patch_text + p->split.diff_start,
-			  (int)p->split.diff_len, SQLITE_STATIC);
+	store_bind_static(s, 5, p->si.title);
+	store_bind_static(s, 6, changelog);
+	/* a diff in the mail text is already stored, in messages.body */
+	if (p->patch_text == body) {
+		sqlite3_bind_text(s, 7, "", 0, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 8, (sqlite3_int64)p->split.diff_start);
+		sqlite3_bind_int64(s, 9, (sqlite3_int64)p->split.diff_len);
+	} else {
+		sqlite3_bind_text(s, 7, p->patch_text + p->split.diff_start,
+				  (int)p->split.diff_len, SQLITE_STATIC);
+	}
 	if (store_done(in->st, s))
 		goto out;
 	patch = sqlite3_last_insert_rowid(in->st->db);
@@ -359,16 +366,16 @@ static int store_reply(struct ingest *in, struct parsed *p, int64_t row,
 		" AND m.kind IN ('patch', 'cover')");
 	for (size_t i = 0; s && !parent && i < p->nr_ancestors; i++) {
 		sqlite3_reset(s);
-		store_bind_text(s, 1, p->ancestors[i]);
+		store_bind_static(s, 1, p->ancestors[i]);
 		if (sqlite3_step(s) == SQLITE_ROW)
 			parent = sqlite3_column_int64(s, 0);
 	}
 	if (s)
 		sqlite3_reset(s);
 	s = store_stmt(in->st,
-		"SELECT p.id FROM patches p WHERE p.message_id = ?1 UNION"
+		"SELECT p.id FROM patches p WHERE p.message_id = ?1 UNION ALL"
 		" SELECT p.id FROM patches p JOIN versions v ON v.id = p.version_id"
-		" WHERE v.cover_id = ?1");
+		" WHERE v.cover_id = ?1 ORDER BY 1");
 	if (!s || !parent) {
 		r = s ? 0 : -1;
 		goto out;
@@ -398,7 +405,7 @@ static int is_duplicate(struct ingest *in, const char *message_id)
 
 	if (!s)
 		return -1;
-	store_bind_text(s, 1, message_id);
+	store_bind_static(s, 1, message_id);
 	return (int)store_int(in->st, s, 0);
 }
 
@@ -425,14 +432,14 @@ static int store_rejected(struct ingest *in, const struct mail_item *item,
 		free(id);
 		return -1;
 	}
-	store_bind_text(s, 1, id);
+	store_bind_static(s, 1, id);
 	sqlite3_bind_int64(s, 2, now_seconds());
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)item->full_size);
-	store_bind_text(s, 4, reason);
+	store_bind_static(s, 4, reason);
 	/* keep the bytes of a mail within the size limit, so nothing is lost */
 	if (item->full_size == item->len)
 		sqlite3_bind_blob(s, 5, item->raw, (int)item->len, SQLITE_STATIC);
-	store_bind_text(s, 6, item->where);
+	store_bind_static(s, 6, item->where);
 	r = store_done(in->st, s);
 	free(id);
 	if (r)

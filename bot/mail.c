@@ -55,6 +55,20 @@ static size_t plain_run(const unsigned char *p, size_t n, int stop_lf)
 	return i;
 }
 
+/*
+ * utf8_seq() for the common well-formed two- and three-byte sequences
+ * inline (E0 and ED have narrower second bytes: left to utf8_seq()).
+ */
+static inline size_t utf8_step(const unsigned char *p, size_t n)
+{
+	if (n >= 2 && p[0] >= 0xc2 && p[0] < 0xe0 && (p[1] & 0xc0) == 0x80)
+		return 2;
+	if (n >= 3 && p[0] >= 0xe1 && p[0] < 0xf0 && p[0] != 0xed &&
+	    (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80)
+		return 3;
+	return utf8_seq(p, n, NULL);
+}
+
 static int utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -74,7 +88,7 @@ static int utf8_valid(const char *s, size_t n)
 			i++;
 			continue;
 		}
-		k = utf8_seq(p + i, n - i, NULL);
+		k = utf8_step(p + i, n - i);
 		if (!k)
 			return 0;
 		i += k;
@@ -130,7 +144,7 @@ static int add_text(struct buf *b, const char *s, size_t n, enum text_mode mode)
 			run = i;
 			continue;
 		}
-		k = c ? utf8_seq(p + i, n - i, NULL) : 0;
+		k = c ? utf8_step(p + i, n - i) : 0;
 		if (k) {
 			i += k;
 			continue;
@@ -709,7 +723,8 @@ static int prescan(const char *s, size_t n, const struct mail_limits *lim,
 		if (ll >= 3 && line[0] == '-' && line[1] == '-' && ps.depth) {
 			if (scan_delimiter(&ps, line, ll, err))
 				goto out;
-		} else if (ll >= 12 && !strncasecmp(line, "content-type", 12)) {
+		} else if (ll >= 12 && (line[0] | 0x20) == 'c' &&
+			   !strncasecmp(line, "content-type", 12)) {
 			while (next < n &&
 			       (s[next] == ' ' || s[next] == '\t')) {
 				eol = memchr(s + next, '\n', n - next);
@@ -1253,6 +1268,47 @@ static void html_to_text(struct buf *out, const char *s, size_t n)
 
 /* ---- entry points ----------------------------------------------------- */
 
+/* Is the header field at p (up to its colon) one mailmime_fields_parse() reads? */
+static int is_mime_field(const char *p, size_t n)
+{
+	const char *colon = memchr(p, ':', n);
+	size_t k = colon ? (size_t)(colon - p) : 0;
+
+	return (k > 8 && !strncasecmp(p, "content-", 8)) ||
+	       (k == 12 && !strncasecmp(p, "mime-version", 12));
+}
+
+/*
+ * Drop from s[0..hdr_end) (the header as mailimf parsed it) every field
+ * but the MIME ones, moving the rest of s[0..len) down behind them;
+ * returns the new length.  mailmime_parse() parses the whole header again,
+ * addresses and dates typed, only to pick out its Content-* fields: that
+ * cost more than the MIME structure of most mail.  The fields it stops at
+ * are the same ones (a field that is no valid optional field ends both
+ * parses), so what follows them reaches it unchanged.
+ */
+static size_t keep_mime_fields(char *s, size_t hdr_end, size_t len)
+{
+	size_t i = 0, out = 0;
+
+	while (i < hdr_end) {
+		size_t start = i;
+		const char *nl;
+
+		/* a field and its continuation lines */
+		do {
+			nl = memchr(s + i, '\n', hdr_end - i);
+			i = nl ? (size_t)(nl - s) + 1 : hdr_end;
+		} while (i < hdr_end && (s[i] == ' ' || s[i] == '\t'));
+		if (is_mime_field(s + start, i - start)) {
+			memmove(s + out, s + start, i - start);
+			out += i - start;
+		}
+	}
+	memmove(s + out, s + hdr_end, len - hdr_end);
+	return out + len - hdr_end;
+}
+
 static void parse_body(struct mail *m, struct mailmime *msg, size_t cap)
 {
 	struct body b;
@@ -1286,7 +1342,7 @@ int mail_parse(struct mail *m, const char *raw, size_t len,
 	struct mailimf_fields *hf = NULL;
 	struct mailmime *mime = NULL, *msg = NULL;
 	unsigned parts = 0;
-	size_t idx, cap;
+	size_t idx, cap, copy_len;
 	char *copy = NULL;
 	int ret = -1;
 
@@ -1321,10 +1377,9 @@ int mail_parse(struct mail *m, const char *raw, size_t len,
 	copy = xmalloc(len + 8);
 	memcpy(copy, raw, len);
 	memset(copy + len, 0, 8);
-	raw = copy;
 
 	idx = 0;
-	if (mailimf_optional_fields_parse(raw, len, &idx, &hf) !=
+	if (mailimf_optional_fields_parse(copy, len, &idx, &hf) !=
 	    MAILIMF_NO_ERROR) {
 		hf = NULL;
 		buf_adds(err, "cannot parse the header");
@@ -1334,8 +1389,10 @@ int mail_parse(struct mail *m, const char *raw, size_t len,
 		buf_addf(err, "more than %zu header fields", lim->max_headers);
 		goto out;
 	}
+	copy_len = keep_mime_fields(copy, idx, len);
+	memset(copy + copy_len, 0, 8);
 	idx = 0;
-	if (mailmime_parse(raw, len, &idx, &mime) != MAILIMF_NO_ERROR) {
+	if (mailmime_parse(copy, copy_len, &idx, &mime) != MAILIMF_NO_ERROR) {
 		mime = NULL;
 		buf_adds(err, "cannot parse the MIME structure");
 		goto out;

@@ -467,9 +467,10 @@ static int build_entry(struct queue *q, const struct entry *e, const char *branc
 
 	/* stepped while cached statements run and write: our own */
 	if (sqlite3_prepare_v2(q->st->db,
-		"SELECT p.id, p.n, p.total, p.title, p.changelog, p.diff, m.message_id,"
+		"SELECT p.id, p.n, p.total, p.title, p.changelog, d.diff, m.message_id,"
 		" m.from_name, m.from_email, m.date, m.date_tz FROM patches p JOIN messages m"
-		" ON m.id = p.message_id WHERE p.version_id = ? AND p.n BETWEEN 1 AND p.total"
+		" ON m.id = p.message_id JOIN patch_diffs d ON d.patch_id = p.id"
+		" WHERE p.version_id = ? AND p.n BETWEEN 1 AND p.total"
 		" AND p.id = (SELECT min(id) FROM patches WHERE version_id = p.version_id"
 		" AND n = p.n) ORDER BY p.n", -1, &s, NULL) != SQLITE_OK)
 		return store_error(q->st, "cannot read the patches");

@@ -56,7 +56,7 @@ static int64_t anchor_of(struct store *st, const char *msgid, int *weak)
 	*weak = 0;
 	if (!s)
 		return -2;
-	store_bind_text(s, 1, msgid);
+	store_bind_static(s, 1, msgid);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		v = sqlite3_column_int64(s, 0);
 		*weak = sqlite3_column_int(s, 1);
@@ -78,7 +78,7 @@ static int64_t version_of(struct store *st, const char *msgid, int *weak)
 	*weak = 0;
 	if (!s)
 		return -2;
-	store_bind_text(s, 1, msgid);
+	store_bind_static(s, 1, msgid);
 	v = store_int(st, s, 0);
 	return v ? v : anchor_of(st, msgid, weak);
 }
@@ -96,7 +96,7 @@ int series_find_thread(struct store *st, const char *const *ids, size_t nr,
 		return -1;
 	for (size_t i = 0; i < nr; i++) {
 		sqlite3_reset(s);
-		store_bind_text(s, 1, ids[i]);
+		store_bind_static(s, 1, ids[i]);
 		if (sqlite3_step(s) == SQLITE_ROW) {
 			*msg_row = sqlite3_column_int64(s, 0);
 			*version_id = sqlite3_column_int64(s, 1);
@@ -162,7 +162,7 @@ static int add_anchor(struct store *st, const char *msgid, int64_t version_id,
 
 	if (!s)
 		return -1;
-	store_bind_text(s, 1, msgid);
+	store_bind_static(s, 1, msgid);
 	sqlite3_bind_int64(s, 2, version_id);
 	sqlite3_bind_int(s, 3, weak);
 	return store_done(st, s);
@@ -178,8 +178,8 @@ static int add_title(struct store *st, const char *author, const char *norm,
 	s = store_stmt(st, "INSERT OR IGNORE INTO titles VALUES (?, ?, ?)");
 	if (!s)
 		return -1;
-	store_bind_text(s, 1, author);
-	store_bind_text(s, 2, norm);
+	store_bind_static(s, 1, author);
+	store_bind_static(s, 2, norm);
 	sqlite3_bind_int64(s, 3, series_id);
 	return store_done(st, s);
 }
@@ -196,7 +196,7 @@ static int64_t series_by_identity(struct store *st, const struct placement *p,
 				   " AND id != ? ORDER BY id DESC LIMIT 1");
 		if (!s)
 			return -1;
-		store_bind_text(s, 1, p->change_id);
+		store_bind_static(s, 1, p->change_id);
 		sqlite3_bind_int64(s, 2, not_this);
 		id = store_int(st, s, 0);
 		if (id)
@@ -209,8 +209,8 @@ static int64_t series_by_identity(struct store *st, const struct placement *p,
 			   " ORDER BY series_id DESC LIMIT 1");
 	if (!s)
 		return -1;
-	store_bind_text(s, 1, p->author_email);
-	store_bind_text(s, 2, p->si->normalized);
+	store_bind_static(s, 1, p->author_email);
+	store_bind_static(s, 2, p->si->normalized);
 	sqlite3_bind_int64(s, 3, not_this);
 	return store_int(st, s, 0);
 }
@@ -242,10 +242,10 @@ static int64_t new_series(struct store *st, const struct placement *p)
 
 	if (!s)
 		return -1;
-	store_bind_text(s, 1, p->si->title);
-	store_bind_text(s, 2, p->author_name);
-	store_bind_text(s, 3, p->author_email);
-	store_bind_text(s, 4, p->change_id);
+	store_bind_static(s, 1, p->si->title);
+	store_bind_static(s, 2, p->author_name);
+	store_bind_static(s, 3, p->author_email);
+	store_bind_static(s, 4, p->change_id);
 	sqlite3_bind_int64(s, 5, p->date);
 	if (store_done(st, s))
 		return -1;
@@ -279,10 +279,10 @@ static int64_t new_version(struct store *st, const struct placement *p,
 	sqlite3_bind_int(s, 4, total_of(p));
 	sqlite3_bind_int(s, 5, p->si->rfc);
 	sqlite3_bind_int(s, 6, p->si->resend);
-	store_bind_text(s, 7, p->si->tags);
-	store_bind_text(s, 8, p->si->title);
-	store_bind_text(s, 9, p->author_name);
-	store_bind_text(s, 10, p->author_email);
+	store_bind_static(s, 7, p->si->tags);
+	store_bind_static(s, 8, p->si->title);
+	store_bind_static(s, 9, p->author_name);
+	store_bind_static(s, 10, p->author_email);
 	sqlite3_bind_int64(s, 11, p->date);
 	if (store_done(st, s))
 		return -1;
@@ -306,7 +306,7 @@ static int64_t group_by_author(struct store *st, const struct placement *p)
 		" LIMIT 16");
 	if (!s)
 		return -1;
-	store_bind_text(s, 1, p->author_email);
+	store_bind_static(s, 1, p->author_email);
 	sqlite3_bind_int(s, 2, p->si->version);
 	sqlite3_bind_int(s, 3, total_of(p));
 	sqlite3_bind_int64(s, 4, p->date - p->window);
@@ -455,7 +455,7 @@ int series_place(struct store *st, const struct placement *p,
 			return -1;
 		if (p->msg_row)
 			sqlite3_bind_int64(s, 1, p->msg_row);
-		store_bind_text(s, 2, p->si->title);
+		store_bind_static(s, 2, p->si->title);
 		sqlite3_bind_int64(s, 3, join);
 		if (store_done(st, s))
 			return -1;
@@ -466,18 +466,18 @@ int series_place(struct store *st, const struct placement *p,
 					   " AND id = (SELECT series_id FROM versions WHERE id = ?)");
 			if (!s)
 				return -1;
-			store_bind_text(s, 1, p->change_id);
+			store_bind_static(s, 1, p->change_id);
 			sqlite3_bind_int64(s, 2, join);
 			if (store_done(st, s))
 				return -1;
 		}
 	}
-	s = store_stmt(st, "UPDATE versions SET date = min(date, ?) WHERE id = ? AND ? > 0");
+	/* rows that do not change are not written again */
+	s = store_stmt(st, "UPDATE versions SET date = ?1 WHERE id = ?2 AND ?1 > 0 AND date > ?1");
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, p->date);
 	sqlite3_bind_int64(s, 2, join);
-	sqlite3_bind_int64(s, 3, p->date);
 	if (store_done(st, s) || load_version(st, join, &v))
 		return -1;
 	return add_title(st, p->author_email, p->si->normalized, v.series_id);
@@ -507,7 +507,7 @@ int series_refresh(struct store *st, int64_t version_id, int n,
 			" AND NOT EXISTS (SELECT 1 FROM patches WHERE version_id = ?2 AND n < ?3)");
 		if (!s)
 			return -1;
-		store_bind_text(s, 1, title);
+		store_bind_static(s, 1, title);
 		sqlite3_bind_int64(s, 2, version_id);
 		sqlite3_bind_int(s, 3, n);
 		if (store_done(st, s))
@@ -516,8 +516,9 @@ int series_refresh(struct store *st, int64_t version_id, int n,
 	/* only the change from incomplete to complete counts as an event */
 	s = store_stmt(st,
 		"UPDATE versions SET complete = 1 WHERE id = ? AND complete = 0 AND"
-		" (SELECT count(DISTINCT n) FROM patches p WHERE p.version_id = versions.id"
-		"  AND p.n BETWEEN 1 AND versions.total) >= versions.total");
+		" (SELECT count(*) FROM (SELECT n FROM patches p"
+		"  WHERE p.version_id = versions.id AND p.n BETWEEN 1 AND versions.total"
+		"  GROUP BY n)) >= versions.total");
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, version_id);

@@ -67,13 +67,19 @@ int mbox_is_separator(const char *line, size_t len)
 	return month && time && year;
 }
 
+/* Read in chunks: getline() and an append per line cost more than the parse. */
+#define MBOX_CHUNK (256 * 1024)
+
 struct mbox_source {
 	struct mail_source src;
 	FILE *f;
 	int owns_file;
 	char *name;
-	char *line;
-	size_t linecap;
+	char *chunk;      /* chunk[pos..len) is not read yet */
+	size_t len, pos;
+	int chunk_eof;
+	int midline;      /* a line longer than the chunk is read in pieces */
+	size_t run_start, run_len; /* chunk bytes that belong to msg next */
 	struct buf msg;
 	size_t full;
 	size_t count;
@@ -93,43 +99,113 @@ static void mbox_add(struct mbox_source *m, const char *p, size_t n)
 		buf_add(&m->msg, p, m->msg.max - m->msg.len);
 }
 
+/* Lines that follow each other in the chunk are copied in one go. */
+static void mbox_flush_run(struct mbox_source *m)
+{
+	if (m->run_len)
+		mbox_add(m, m->chunk + m->run_start, m->run_len);
+	m->run_len = 0;
+}
+
+static void mbox_keep(struct mbox_source *m, const char *p, size_t n)
+{
+	size_t off = (size_t)(p - m->chunk);
+
+	if (m->run_len && m->run_start + m->run_len == off) {
+		m->run_len += n;
+		return;
+	}
+	mbox_flush_run(m);
+	m->run_start = off;
+	m->run_len = n;
+}
+
+/*
+ * The next line with its newline, or the next piece of one longer than
+ * the chunk (*start says whether it begins a line).  Returns its length,
+ * 0 at the end, -1 on a read error.
+ */
+static ssize_t mbox_getline(struct mbox_source *m, const char **line, int *start)
+{
+	const char *nl;
+	size_t n;
+
+	for (;;) {
+		n = m->len - m->pos;
+		nl = n ? memchr(m->chunk + m->pos, '\n', n) : NULL;
+		if (nl || m->chunk_eof || (!m->pos && m->len == MBOX_CHUNK))
+			break;
+		/* the pending run and the partial line move to the front */
+		mbox_flush_run(m);
+		memmove(m->chunk, m->chunk + m->pos, n);
+		m->len = n;
+		m->pos = 0;
+		n = fread(m->chunk + m->len, 1, MBOX_CHUNK - m->len, m->f);
+		m->len += n;
+		if (!n) {
+			if (ferror(m->f))
+				return -1;
+			m->chunk_eof = 1;
+		}
+	}
+	if (nl)
+		n = (size_t)(nl + 1 - (m->chunk + m->pos));
+	*line = m->chunk + m->pos;
+	*start = !m->midline;
+	m->midline = !nl;
+	m->pos += n;
+	m->read += n;
+	return (ssize_t)n;
+}
+
 static int mbox_next(struct mail_source *src, struct mail_item *item,
 		     struct buf *err)
 {
 	struct mbox_source *m = (struct mbox_source *)src;
-	int prev_blank = 0;
+	int prev_blank = 0, start;
+	const char *l;
 	ssize_t n;
 
 	buf_reset(&m->msg);
 	m->full = 0;
+	m->run_len = 0;
 	if (m->eof)
 		return 0;
-	while ((n = getline(&m->line, &m->linecap, m->f)) >= 0) {
+	while ((n = mbox_getline(m, &l, &start)) > 0) {
 		size_t len = (size_t)n;
-		const char *l = m->line;
 		size_t body = len && l[len - 1] == '\n' ? len - 1 : len;
 
+		if (!start) {
+			/* the rest of a very long line */
+			mbox_keep(m, l, len);
+			prev_blank = 0;
+			continue;
+		}
 		if (body && l[body - 1] == '\r')
 			body--;
-		m->read += len;
 		if (!m->started) {
 			m->started = 1;
 			if (mbox_is_separator(l, body) || starts_with(l, "From "))
 				continue;
 			m->single = 1;
 		}
-		if (!m->single && mbox_is_separator(l, body) &&
-		    (prev_blank || !m->msg.len)) {
+		if (m->single) {
+			mbox_keep(m, l, len);
+			continue;
+		}
+		if (l[0] == 'F' && mbox_is_separator(l, body) &&
+		    (prev_blank || !(m->msg.len + m->run_len))) {
+			mbox_flush_run(m);
 			if (!m->msg.len)
 				continue; /* empty message: skip */
 			/* the blank line before a separator is the mbox's */
-			if (m->msg.len && m->msg.s[m->msg.len - 1] == '\n')
+			if (m->msg.s[m->msg.len - 1] == '\n')
 				buf_setlen(&m->msg, m->msg.len - 1), m->full--;
 			goto got;
 		}
 		prev_blank = body == 0;
 		/* mboxrd: ">From ", ">>From " lose one '>' */
-		if (!m->single && l[0] == '>') {
+		if (l[0] == '>') {
 			size_t i = 0;
 
 			while (i < body && l[i] == '>')
@@ -137,9 +213,10 @@ static int mbox_next(struct mail_source *src, struct mail_item *item,
 			if (body - i >= 5 && !memcmp(l + i, "From ", 5))
 				l++, len--;
 		}
-		mbox_add(m, l, len);
+		mbox_keep(m, l, len);
 	}
-	if (ferror(m->f)) {
+	mbox_flush_run(m);
+	if (n < 0) {
 		buf_addf(err, "cannot read '%s': %s", m->name, strerror(errno));
 		return -1;
 	}
@@ -166,7 +243,7 @@ static void mbox_free(struct mail_source *src)
 
 	if (m->owns_file && m->f)
 		fclose(m->f);
-	free(m->line);
+	free(m->chunk);
 	free(m->name);
 	free(m->where);
 	buf_release(&m->msg);
@@ -191,6 +268,7 @@ static struct mbox_source *mbox_new(FILE *f, const char *name, size_t cap)
 	m->src.progress = mbox_progress;
 	m->f = f;
 	m->name = xstrdup(name);
+	m->chunk = xmalloc(MBOX_CHUNK);
 	buf_init(&m->msg, cap);
 	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
 		m->total = (size_t)st.st_size;

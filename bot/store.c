@@ -319,6 +319,21 @@ static const char *const migrations[] = {
 	"CREATE INDEX queue_folds_patch ON queue_folds(patch_id);"
 	"ALTER TABLE versions ADD COLUMN trailers_noticed INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE messages ADD COLUMN date_tz INTEGER NOT NULL DEFAULT 0;",
+
+	/*
+	 * A patch's diff is stored once (issue 8).  When it lies in the mail
+	 * text, patches.diff stays empty and diff_off, diff_len say where it
+	 * is in messages.body (in bytes); storing it twice made an archive's
+	 * database twice the size of its text and half as fast to import.
+	 * An attached patch keeps its diff in patches.diff (diff_off NULL).
+	 * Read diffs through patch_diffs.
+	 */
+	"ALTER TABLE patches ADD COLUMN diff_off INTEGER;"
+	"ALTER TABLE patches ADD COLUMN diff_len INTEGER;"
+	"CREATE VIEW patch_diffs (patch_id, diff) AS"
+	"  SELECT p.id, CASE WHEN p.diff_off IS NULL THEN p.diff ELSE"
+	"    CAST(substr(CAST(m.body AS BLOB), p.diff_off + 1, p.diff_len) AS TEXT)"
+	"  END FROM patches p JOIN messages m ON m.id = p.message_id;",
 };
 #define NR_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -384,12 +399,31 @@ fail:
 	return -1;
 }
 
+/*
+ * sqlite's own locks, off: patchbot uses a connection from one thread
+ * only.  With them, every sqlite3_malloc() and free() took a global mutex
+ * to count memory, and every call on a connection its mutex: about 500
+ * lock and unlock pairs per ingested message.  The global setting can
+ * only be made before sqlite initialises, hence once, here.
+ */
+static void store_global_init(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(struct store *st, const char *path, struct buf *err)
 {
 	memset(st, 0, sizeof(*st));
 	st->path = xstrdup(path);
+	store_global_init();
 	if (sqlite3_open_v2(path, &st->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
 		buf_addf(err, "cannot open database '%s': %s", path,
 			 st->db ? sqlite3_errmsg(st->db) : "out of memory");
@@ -405,7 +439,15 @@ int store_open(struct store *st, const char *path, struct buf *err)
 	 * default; in memory that is a memcpy instead of two system calls a
 	 * page (it is emptied when the savepoint is released).
 	 */
-	if (store_exec(st, "PRAGMA journal_mode = WAL") ||
+	/*
+	 * 16 KiB pages for a new database (an existing one keeps its own):
+	 * most mail then fits in its row without overflow pages, and a commit
+	 * writes a quarter of the WAL frames.  Import of the git.git corpus
+	 * took 10% less CPU than with 4 KiB pages.  It must be set before
+	 * journal_mode writes the first page.
+	 */
+	if (store_exec(st, "PRAGMA page_size = 16384") ||
+	    store_exec(st, "PRAGMA journal_mode = WAL") ||
 	    store_exec(st, "PRAGMA synchronous = NORMAL") ||
 	    store_exec(st, "PRAGMA cache_size = -16384") ||
 	    store_exec(st, "PRAGMA temp_store = MEMORY") ||
@@ -499,6 +541,14 @@ void store_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v)
 		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+void store_bind_static(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, i);
 }

@@ -54,6 +54,13 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql);
 int store_done(struct store *st, sqlite3_stmt *s);
 /* Bind a C string, NULL binding SQL NULL. */
 void store_bind_text(sqlite3_stmt *s, int i, const char *v);
+/*
+ * The same without sqlite's copy of the string: v must stay as it is
+ * until the statement has run (store_done(), store_int() or the last
+ * sqlite3_step()).  For the ingest path, where copying every bound
+ * string cost a malloc and a free each.
+ */
+void store_bind_static(sqlite3_stmt *s, int i, const char *v);
 /* Single-integer query helper: the first column of the first row, or def. */
 int64_t store_int(struct store *st, sqlite3_stmt *s, int64_t def);
 /* Log the database's last error and return -1. */

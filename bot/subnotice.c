@@ -420,9 +420,9 @@ int subs_version_complete(struct store *st, const struct config *cfg,
 		}
 	}
 	sqlite3_reset(s);
-	s = store_stmt(st, "SELECT p.n, p.total, p.title, m.message_id, p.diff,"
+	s = store_stmt(st, "SELECT p.n, p.total, p.title, m.message_id, d.diff,"
 			   " m.subject, m.id FROM patches p JOIN messages m"
-			   " ON m.id = p.message_id WHERE p.version_id = ? ORDER BY p.n, p.id");
+			   " ON m.id = p.message_id JOIN patch_diffs d ON d.patch_id = p.id WHERE p.version_id = ? ORDER BY p.n, p.id");
 	if (!s)
 		goto out;
 	sqlite3_bind_int64(s, 1, version_id);

@@ -72,10 +72,10 @@ static int fold_parse(struct cmd_args *a, struct buf *err)
 static int load_followup(struct cmd_ctx *c, const char *msgid, struct followup *f)
 {
 	sqlite3_stmt *s = store_stmt(c->st,
-		"SELECT m.id, p.id, p.version_id, m.message_id, p.title, p.diff,"
+		"SELECT m.id, p.id, p.version_id, m.message_id, p.title, d.diff,"
 		" m.from_name, m.from_email, coalesce(m.in_reply_to, ''), m.refs,"
 		" p.changelog FROM messages m JOIN patches p ON p.message_id = m.id"
-		" WHERE m.message_id = ?");
+		" JOIN patch_diffs d ON d.patch_id = p.id WHERE m.message_id = ?");
 	int r = -1;
 
 	memset(f, 0, sizeof(*f));

@@ -91,7 +91,7 @@ static void test_mail_corpus(void **state)
 			assert_int_equal(test_query_int(&st, "SELECT count(*) FROM patch_files"),
 					 c->nr_files);
 		if (!strcmp(c->kind, "patch"))
-			assert_true(test_query_int(&st, "SELECT length(diff) FROM patches") > 0);
+			assert_true(test_query_int(&st, "SELECT length(diff) FROM patch_diffs") > 0);
 		ingest_release(&in);
 		store_close(&st);
 		free(path);
@@ -127,7 +127,8 @@ static void test_mail_details(void **state)
 	free(s);
 	/* 0019, 0020: no HTML in the diff or in the text */
 	s = q(&st, "SELECT count(*) FROM messages m LEFT JOIN patches p ON p.message_id = m.id"
-		   " WHERE (m.body LIKE '%%<div%%' OR p.diff LIKE '%%<div%%')"
+		   " LEFT JOIN patch_diffs d ON d.patch_id = p.id"
+		   " WHERE (m.body LIKE '%%<div%%' OR d.diff LIKE '%%<div%%')"
 		   " AND m.source LIKE '%%%s%%'", "-multipart-");
 	assert_string_equal(s, "0");
 	free(s);
@@ -140,7 +141,8 @@ static void test_mail_details(void **state)
 	free(s);
 	/* 0011: the marker stays in the stored diff */
 	s = q(&st, "SELECT count(*) FROM patches p JOIN messages m ON m.id = p.message_id"
-		   " WHERE p.diff LIKE '%%No newline at end of file%%' AND m.source LIKE '%%%s%%'",
+		   " JOIN patch_diffs d ON d.patch_id = p.id"
+		   " WHERE d.diff LIKE '%%No newline at end of file%%' AND m.source LIKE '%%%s%%'",
 	      "0011-");
 	assert_string_equal(s, "1");
 	free(s);

@@ -599,6 +599,32 @@ static void test_alternative_prefers_plain(void **state)
 	mail_release(&m);
 }
 
+/*
+ * libetpan's MIME parser sees only the MIME fields of the header: a folded
+ * Content-Type among folded other fields, after and before them, still
+ * gives the structure, and the other fields still come from the header.
+ */
+static void test_mime_fields_among_others(void **state)
+{
+	struct mail m;
+
+	(void)state;
+	parse_ok(&m, "From: A <a@x>\nSubject: folded\n subject\n"
+		     "Content-Type: multipart/alternative;\n\tboundary=\"zz\"\n"
+		     "X-Content-Type: text/html\nTo: b@y,\n c@z\n"
+		     "content-transfer-encoding: 7bit\nMIME-Version: 1.0\n\n"
+		     "--zz\nContent-Type: text/plain; charset=utf-8\n"
+		     "Content-Transfer-Encoding: quoted-printable\n\n"
+		     "caf=C3=A9\n--zz\nContent-Type: text/html\n\n<p>html</p>\n--zz--\n");
+	assert_string_equal(m.content_type, "multipart/alternative");
+	assert_string_equal(m.body, "caf\xc3\xa9");
+	assert_string_equal(m.subject, "folded subject");
+	assert_int_equal(m.nr_to, 2);
+	assert_string_equal(m.to[1].email, "c@z");
+	assert_int_equal(m.html_only, 0);
+	mail_release(&m);
+}
+
 /* ---- limits ----------------------------------------------------------- */
 
 static void test_limit_size(void **state)
@@ -839,6 +865,7 @@ int main(void)
 		cmocka_unit_test(test_html_only),
 		cmocka_unit_test(test_alternative_prefers_plain),
 		cmocka_unit_test(test_limit_size),
+		cmocka_unit_test(test_mime_fields_among_others),
 		cmocka_unit_test(test_limit_nesting),
 		cmocka_unit_test(test_limit_parts),
 		cmocka_unit_test(test_limit_headers),

@@ -122,6 +122,49 @@ static void test_mboxrd_unescape(void **state)
 	free(path);
 }
 
+/*
+ * The reader takes the file in chunks of 256 KiB: messages, escaped lines
+ * and separators that straddle a chunk boundary, and a line longer than a
+ * chunk, come out as they went in.
+ */
+static void test_mbox_chunk_boundaries(void **state)
+{
+	struct buf file = BUF_INIT(BUF_NOLIMIT), want = BUF_INIT(BUF_NOLIMIT);
+	char *path, *all;
+	size_t n;
+
+	(void)state;
+	for (int i = 0; i < 400; i++) {
+		buf_addf(&file, "From a@x Thu Jan  1 00:00:%02d 2015\n", i % 60);
+		if (i)
+			buf_adds(&want, "=====\n");
+		buf_addf(&file, "Subject: m%d\n\n", i);
+		buf_addf(&want, "Subject: m%d\n\n", i);
+		for (int j = 0; j < i % 37; j++) {
+			buf_addf(&file, ">From line %d of %d, and some text to fill it\n", j, i);
+			buf_addf(&want, "From line %d of %d, and some text to fill it\n", j, i);
+		}
+		if (i == 200 || i == 201) {
+			/* longer than a chunk, and a line that looks like a separator */
+			for (int k = 0; k < 300000; k++)
+				buf_addch(&file, 'x'), buf_addch(&want, 'x');
+			buf_adds(&file, "\nFrom a@x Thu Jan  1 00:00:00 2015 inside\n");
+			buf_adds(&want, "\nFrom a@x Thu Jan  1 00:00:00 2015 inside\n");
+		}
+		buf_addf(&file, "end of %d\n\n", i);
+		buf_addf(&want, "end of %d\n", i);
+	}
+	path = write_file("chunks.mbox", file.s);
+	all = read_all(path, 1 << 20, &n);
+	assert_int_equal(n, 400);
+	assert_int_equal(strlen(all), want.len);
+	assert_string_equal(all, want.s);
+	free(all);
+	free(path);
+	buf_release(&file);
+	buf_release(&want);
+}
+
 static void test_single_file_and_cap(void **state)
 {
 	char *path = write_file("one.eml", "Subject: x\n\nFrom the body, no split\n\n"
@@ -280,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_separator),
 		cmocka_unit_test(test_format_patch_mbox),
 		cmocka_unit_test(test_mboxrd_unescape),
+		cmocka_unit_test(test_mbox_chunk_boundaries),
 		cmocka_unit_test(test_single_file_and_cap),
 		cmocka_unit_test(test_maildir_and_folder),
 		cmocka_unit_test(test_public_inbox),
