@@ -304,6 +304,14 @@ static void test_forged_sender_changes_nothing(void **state)
 		}
 	}
 	assert_true(tried >= 3 * 6);
+	/* `try` is anyone's, but `try build` runs the patches' code */
+	for (size_t f = 0; forgeries[f]; f++) {
+		command(&in, forgeries[f], 1, "#patchbot try v1 build");
+		r = last_command(&st);
+		assert_contains(r, "error: ");
+		assert_contains(r, "needs an authenticated sender");
+		free(r);
+	}
 	/* and the same lines, authenticated, do change it */
 	command(&in, AUTH_PASS, 1, "#patchbot queue v2");
 	after = queue_state(&st);
