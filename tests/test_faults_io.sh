@@ -16,7 +16,7 @@ command -v sqlite3 >/dev/null || {
 mailstack_up
 # the database lives on a small file system of its own, to fill it up
 dbdir=$(mktemp -d /tmp/pbdb.XXXXXX)
-if ! mount -t tmpfs -o size=16m tmpfs "$dbdir"; then
+if ! mount -t tmpfs -o size=64m tmpfs "$dbdir"; then
 	echo "not ok - cannot mount a tmpfs for the disk-full case"
 	exit 1
 fi
