@@ -32,11 +32,6 @@ static bool quick(void)
 	return q && *q && strcmp(q, "0");
 }
 
-static void sh(const char *cmd)
-{
-	test_sh(tmp, cmd);
-}
-
 static const char setup_script[] =
 	"git init -q -b master repo && cd repo &&"
 	"mkdir -p mm &&"
@@ -55,12 +50,10 @@ static const char setup_script[] =
 static int setup(void **state)
 {
 	(void)state;
-	tmp = test_tmpdir("pbabuse");
-	test_git_ident();
-	sh(setup_script);
-	test_config_bot(&cfg, tmp, "[auth]\n\ttrustedAuthservId = mx.example.org\n"
-			"\trequireDkim = true\n"
-			"[feedback]\n\tenable = false\n");
+	tmp = test_bot_setup("pbabuse", setup_script, &cfg,
+			     "[auth]\n\ttrustedAuthservId = mx.example.org\n"
+			     "\trequireDkim = true\n"
+			     "[feedback]\n\tenable = false\n");
 	return 0;
 }
 

@@ -93,10 +93,8 @@ static const char setup_script[] =
 static int setup(void **state)
 {
 	(void)state;
-	tmp = test_tmpdir("pbqueue");
-	test_git_ident();
-	sh(setup_script);
-	test_config_bot(&cfg, tmp, "[auth]\n\trequireDkim = false\n");
+	tmp = test_bot_setup("pbqueue", setup_script, &cfg,
+			     "[auth]\n\trequireDkim = false\n");
 	return 0;
 }
 

@@ -26,11 +26,6 @@ static struct config cfg;
 /* 2024-01-09 10:00 UTC: a week after the mail's dates. */
 #define NOW 1704794400
 
-static void sh(const char *cmd)
-{
-	test_sh(tmp, cmd);
-}
-
 /* master with one file; a two-patch series formatted into v1.mbox. */
 static const char setup_script[] =
 	"git init -q -b master repo && cd repo && mkdir -p mm &&"
@@ -46,10 +41,8 @@ static const char setup_script[] =
 static int setup(void **state)
 {
 	(void)state;
-	tmp = test_tmpdir("pbreport");
-	test_git_ident();
-	sh(setup_script);
-	test_config_bot(&cfg, tmp, "[auth]\n\trequireDkim = false\n");
+	tmp = test_bot_setup("pbreport", setup_script, &cfg,
+			     "[auth]\n\trequireDkim = false\n");
 	return 0;
 }
 

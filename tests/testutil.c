@@ -202,6 +202,17 @@ void test_config_bot(struct config *cfg, const char *dir, const char *extra)
 	free(rel);
 }
 
+char *test_bot_setup(const char *prefix, const char *script, struct config *cfg,
+		     const char *extra)
+{
+	char *dir = test_tmpdir(prefix);
+
+	test_git_ident();
+	test_sh(dir, script);
+	test_config_bot(cfg, dir, extra);
+	return dir;
+}
+
 void test_fresh(struct store *st, struct ingest *in, const struct config *cfg,
 		const char *dir, const char *const *mboxes)
 {

@@ -43,6 +43,13 @@ char *test_tmpdir(const char *prefix);
 /* Ann Author <ann@example.org> at 2024-01-02 10:00 UTC as git's author
  * and committer, so commits and their mail are the same on every run. */
 void test_git_ident(void);
+/*
+ * The fixture of the tests that drive the bot through ingest: a new
+ * test_tmpdir(prefix) (returned), test_git_ident, the shell script run in
+ * it (it makes dir/repo and the mail), test_config_bot(cfg, dir, extra).
+ */
+char *test_bot_setup(const char *prefix, const char *script, struct config *cfg,
+		     const char *extra);
 /* Remove the folder dir and everything in it, and free dir. */
 void test_rmtree(char *dir);
 /* Run a shell command in dir, output dropped; fail the test when it fails. */
