@@ -215,3 +215,33 @@ write_bot_config() {
 	sh "$MAILSTACK" botconfig "$MAILSTACK_DIR" "$1" "$PATCHBOT_SRCDIR/templates" &&
 		printf '%s\n' "${2:-}" >>"$1"
 }
+
+# pb ARGS...: patchbot with the configuration $TEST_TMP/config (the one a
+# test writes with write_bot_config).
+pb() { "$PATCHBOT" -c "$TEST_TMP/config" "$@"; }
+
+# start_daemon: `pb run` in the background, its output appended to $LOG,
+# its pid in $DAEMON.
+start_daemon() {
+	"$PATCHBOT" -c "$TEST_TMP/config" run >>"$LOG" 2>&1 &
+	DAEMON=$!
+}
+
+# wait_until SECONDS COMMAND...: run COMMAND every $WAIT_STEP seconds (0.1
+# unless set) until it succeeds, for at most SECONDS.  Giving up, it says
+# what it waited for and, when $LOG names a file (the daemon's log), shows
+# the last 15 lines of it; then it fails.
+wait_until() {
+	_end=$(($(date +%s) + $1))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		if [ "$(date +%s)" -ge "$_end" ]; then
+			echo "# gave up waiting for: $*"
+			if [ -n "${LOG:-}" ] && [ -f "$LOG" ]; then
+				tail -n 15 "$LOG" | sed 's/^/# daemon: /'
+			fi
+			return 1
+		fi
+		sleep "${WAIT_STEP:-0.1}"
+	done
+}

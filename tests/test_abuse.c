@@ -32,18 +32,6 @@ static bool quick(void)
 	return q && *q && strcmp(q, "0");
 }
 
-static void sh(const char *cmd)
-{
-	char *full = xasprintf("cd '%s' && { %s; } >/dev/null 2>&1", tmp, cmd);
-
-	if (system(full)) {
-		print_error("command failed: %s\n", cmd);
-		free(full);
-		fail();
-	}
-	free(full);
-}
-
 static const char setup_script[] =
 	"git init -q -b master repo && cd repo &&"
 	"mkdir -p mm &&"
@@ -61,80 +49,20 @@ static const char setup_script[] =
 
 static int setup(void **state)
 {
-	char tmpl[] = "/tmp/pbabuse.XXXXXX";
-	struct buf err = BUF_INIT(4096);
-	char *rel = test_srcpath("templates"), *templates = realpath(rel, NULL);
-	char *conf, *path;
-	FILE *f;
-
 	(void)state;
-	git_libgit2_init();
-	assert_non_null(mkdtemp(tmpl));
-	tmp = xstrdup(tmpl);
-	setenv("GIT_CONFIG_GLOBAL", "/dev/null", 1);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-	setenv("GIT_AUTHOR_NAME", "Ann Author", 1);
-	setenv("GIT_AUTHOR_EMAIL", "ann@example.org", 1);
-	setenv("GIT_AUTHOR_DATE", "2024-01-02T10:00:00Z", 1);
-	setenv("GIT_COMMITTER_NAME", "Ann Author", 1);
-	setenv("GIT_COMMITTER_EMAIL", "ann@example.org", 1);
-	setenv("GIT_COMMITTER_DATE", "2024-01-02T10:00:00Z", 1);
-	sh(setup_script);
-	conf = xasprintf("[bot]\n\taddress = patchbot@example.org\n"
-			 "\ttemplates = %s\n"
-			 "[list]\n\taddress = list@example.org\n"
-			 "[tree]\n\trepo = repo\n\tbase = master\n"
-			 "[maintainer]\n\temail = akpm@example.org\n"
-			 "[auth]\n\ttrustedAuthservId = mx.example.org\n"
-			 "\trequireDkim = true\n"
-			 "[feedback]\n\tenable = false\n",
-			 templates);
-	free(rel);
-	free(templates);
-	path = xasprintf("%s/patchbot.conf", tmp);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(conf, f);
-	fclose(f);
-	assert_int_equal(config_load(&cfg, path, true, &err), 0);
-	assert_int_equal(cfg.nr_errors, 0);
-	free(conf);
-	free(path);
-	buf_release(&err);
+	tmp = test_bot_setup("pbabuse", setup_script, &cfg,
+			     "[auth]\n\ttrustedAuthservId = mx.example.org\n"
+			     "\trequireDkim = true\n"
+			     "[feedback]\n\tenable = false\n");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char *cmd = xasprintf("rm -rf '%s'", tmp);
-
 	(void)state;
-	if (system(cmd))
-		print_error("cannot remove %s\n", tmp);
-	free(cmd);
-	free(tmp);
+	test_rmtree(tmp);
 	config_release(&cfg);
 	return 0;
-}
-
-/* A fresh store and reacting ingest, with the given mboxes read. */
-static void fresh(struct store *st, struct ingest *in, const char *const *mboxes)
-{
-	sh("cd repo && for b in $(git for-each-ref --format='%(refname)' refs/heads/mm-* refs/patchbot); do git update-ref -d $b; done");
-	test_store_open(st);
-	ingest_init(in, st, &cfg);
-	for (size_t i = 0; mboxes && mboxes[i]; i++) {
-		char *p = xasprintf("%s/%s", tmp, mboxes[i]);
-
-		test_ingest_path(in, p);
-		free(p);
-	}
-}
-
-static void done(struct store *st, struct ingest *in)
-{
-	ingest_release(in);
-	store_close(st);
 }
 
 /* Ingest len bytes (which may hold NUL) as one message. */
@@ -160,21 +88,6 @@ static char *patch_msgid(struct store *st, int version)
 	return r;
 }
 
-static char *ref_hex(const char *name)
-{
-	char *repo = xasprintf("%s/repo", tmp);
-	char hex[GIT_OID_HEXSZ + 1] = "";
-	git_repository *r;
-	git_oid id;
-
-	assert_int_equal(git_repository_open(&r, repo), 0);
-	if (git_reference_name_to_id(&id, r, name) == 0)
-		git_oid_tostr(hex, sizeof(hex), &id);
-	git_repository_free(r);
-	free(repo);
-	return xstrdup(hex);
-}
-
 /* The queue as the database and the branches have it, as one string. */
 static char *queue_state(struct store *st)
 {
@@ -182,8 +95,8 @@ static char *queue_state(struct store *st)
 		"SELECT group_concat(x, ' ') FROM (SELECT v.version || ':' || q.branch"
 		" || ':' || q.position AS x FROM queue q JOIN versions v"
 		" ON v.id = q.version_id ORDER BY q.branch, q.position)");
-	char *stable = ref_hex("refs/heads/mm-stable");
-	char *unstable = ref_hex("refs/heads/mm-unstable");
+	char *stable = test_ref_hex(tmp, "refs/heads/mm-stable");
+	char *unstable = test_ref_hex(tmp, "refs/heads/mm-unstable");
 	char *r = xasprintf("[%s] stable=%s unstable=%s", rows, stable, unstable);
 
 	free(rows);
@@ -271,7 +184,7 @@ static void test_forged_sender_changes_nothing(void **state)
 	size_t tried = 0;
 
 	(void)state;
-	fresh(&st, &in, mboxes);
+	test_fresh(&st, &in, &cfg, tmp, mboxes);
 	command(&in, AUTH_PASS, 1, "#patchbot queue v1");
 	r = last_command(&st);
 	assert_contains(r, "ok");
@@ -327,7 +240,7 @@ static void test_forged_sender_changes_nothing(void **state)
 	assert_contains(after, "[]");
 	free(after);
 	free(before);
-	done(&st, &in);
+	test_fresh_done(&st, &in);
 }
 
 /* ---- header injection ----------------------------------------------- */
@@ -491,7 +404,7 @@ static void test_header_injection(void **state)
 		for (size_t k = 0; k < len; k++)
 			if (raw[k] == '\x01')
 				raw[k] = '\0';
-		fresh(&st, &in, NULL);
+		test_fresh(&st, &in, &cfg, tmp, NULL);
 		ingest_bytes(&in, raw, len);
 		n = check_outbox_headers(&st);
 		/* the transcript and the subscription confirmation, or nothing */
@@ -501,7 +414,7 @@ static void test_header_injection(void **state)
 						     " WHERE CAST(raw AS TEXT) LIKE '%' || char(10) || 'X-Injected%'"
 						     " OR CAST(raw AS TEXT) LIKE '%' || char(10) || 'Bcc:%'"), 0);
 		free(raw);
-		done(&st, &in);
+		test_fresh_done(&st, &in);
 	}
 }
 
@@ -546,7 +459,7 @@ static void test_header_injection_in_notices(void **state)
 
 	(void)state;
 	cfg.feedback_enable = true;
-	fresh(&st, &in, NULL);
+	test_fresh(&st, &in, &cfg, tmp, NULL);
 	ingest_bytes(&in, patch, sizeof(patch) - 1);
 	ingest_bytes(&in, queue, sizeof(queue) - 1);
 	r = last_command(&st);
@@ -556,7 +469,7 @@ static void test_header_injection_in_notices(void **state)
 	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM outbox WHERE kind = 'feedback'"), 1);
 	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM outbox WHERE kind = 'notice'"), 1);
 	assert_int_equal(check_outbox_headers(&st), 3);
-	done(&st, &in);
+	test_fresh_done(&st, &in);
 	cfg.feedback_enable = false;
 }
 
@@ -694,7 +607,7 @@ static void test_hostile_sizes(void **state)
 		fputs("\n", f);
 		mail_head(f, "next", "Subject: next\n\nhelp\n");
 		fclose(f);
-		fresh(&st, &in, NULL);
+		test_fresh(&st, &in, &cfg, tmp, NULL);
 		test_ingest_path(&in, path);
 		r = test_query_str(&st, "SELECT kind || ': ' || coalesce(reject_reason, '')"
 					" FROM messages ORDER BY id LIMIT 1");
@@ -719,7 +632,7 @@ static void test_hostile_sizes(void **state)
 			    < 64 * 1024);
 		assert_int_equal(test_query_int(&st, "SELECT count(*) FROM outbox"
 						     " WHERE recipients = 'next@example.org'"), 1);
-		done(&st, &in);
+		test_fresh_done(&st, &in);
 		remove(path);
 		free(path);
 	}
@@ -794,13 +707,13 @@ static void test_two_bots(void **state)
 
 	(void)state;
 	/* the loop guard: a thread holding limits.threadReplies of ours */
-	fresh(&st, &in, NULL);
+	test_fresh(&st, &in, &cfg, tmp, NULL);
 	assert_true(bot_ping_pong(&st, &in, true) <= (int64_t)cfg.thread_replies);
-	done(&st, &in);
+	test_fresh_done(&st, &in);
 	/* a robot that breaks the thread runs into the per-sender limit */
-	fresh(&st, &in, NULL);
+	test_fresh(&st, &in, &cfg, tmp, NULL);
 	assert_true(bot_ping_pong(&st, &in, false) <= (int64_t)cfg.replies_per_sender);
-	done(&st, &in);
+	test_fresh_done(&st, &in);
 }
 
 /* ---- subscription bombing ------------------------------------------- */
@@ -836,7 +749,7 @@ static void test_subscription_bombing(void **state)
 
 	(void)state;
 	/* one victim, 50 forged requests in its name */
-	fresh(&st, &in, NULL);
+	test_fresh(&st, &in, &cfg, tmp, NULL);
 	for (int i = 0; i < 50; i++)
 		subscribe_from(&in, "victim@example.net", i);
 	n = mails_to(&st, "victim@example.net", "subscribe-confirm");
@@ -845,11 +758,11 @@ static void test_subscription_bombing(void **state)
 	assert_int_equal(n, cfg.sub_max_pending);
 	/* and nothing else: no transcripts saying so to the victim */
 	assert_int_equal(mails_to(&st, "victim@example.net", "%"), n);
-	done(&st, &in);
+	test_fresh_done(&st, &in);
 
 	/* one request each from many addresses */
 	cfg.sub_confirmations_per_hour = 10;
-	fresh(&st, &in, NULL);
+	test_fresh(&st, &in, &cfg, tmp, NULL);
 	for (int i = 0; i < 40; i++) {
 		char *addr = xasprintf("victim%d@example.net", i);
 
@@ -861,7 +774,7 @@ static void test_subscription_bombing(void **state)
 		      (long long)test_query_int(&st, "SELECT count(*) FROM outbox"));
 	assert_int_equal(n, 10);
 	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM outbox"), 10);
-	done(&st, &in);
+	test_fresh_done(&st, &in);
 	cfg.sub_confirmations_per_hour = per_hour;
 }
 

@@ -21,29 +21,12 @@ static char *tmp;
 
 static void sh(const char *cmd)
 {
-	char *full = xasprintf("cd '%s' && { %s; } >/dev/null 2>&1", tmp, cmd);
-
-	if (system(full)) {
-		print_error("command failed: %s\n", cmd);
-		free(full);
-		fail();
-	}
-	free(full);
+	test_sh(tmp, cmd);
 }
 
 static char *sh_out(const char *cmd)
 {
-	char *full = xasprintf("cd '%s' && { %s; } 2>/dev/null", tmp, cmd);
-	char line[256] = "";
-	FILE *p = popen(full, "r");
-
-	assert_non_null(p);
-	if (!fgets(line, sizeof(line), p))
-		line[0] = 0;
-	pclose(p);
-	free(full);
-	line[strcspn(line, "\n")] = 0;
-	return xstrdup(line);
+	return test_sh_out(tmp, cmd);
 }
 
 static char *slurp(const char *path)
@@ -77,33 +60,18 @@ static const char setup_script[] =
 
 static int setup(void **state)
 {
-	char tmpl[] = "/tmp/pbapply.XXXXXX";
 
 	(void)state;
-	git_libgit2_init();
-	assert_non_null(mkdtemp(tmpl));
-	tmp = xstrdup(tmpl);
-	setenv("GIT_CONFIG_GLOBAL", "/dev/null", 1);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-	setenv("GIT_AUTHOR_NAME", "Ann Author", 1);
-	setenv("GIT_AUTHOR_EMAIL", "ann@example.org", 1);
-	setenv("GIT_AUTHOR_DATE", "2024-01-02T10:00:00Z", 1);
-	setenv("GIT_COMMITTER_NAME", "Ann Author", 1);
-	setenv("GIT_COMMITTER_EMAIL", "ann@example.org", 1);
-	setenv("GIT_COMMITTER_DATE", "2024-01-02T10:00:00Z", 1);
+	tmp = test_tmpdir("pbapply");
+	test_git_ident();
 	sh(setup_script);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char *cmd = xasprintf("rm -rf '%s'", tmp);
-
 	(void)state;
-	if (system(cmd))
-		print_error("cannot remove %s\n", tmp);
-	free(cmd);
-	free(tmp);
+	test_rmtree(tmp);
 	git_libgit2_shutdown();
 	return 0;
 }

@@ -31,19 +31,11 @@ static git_repository *repo;
 
 static void sh(const char *cmd)
 {
-	char *full = xasprintf("cd '%s' && { %s; } >/dev/null 2>&1", tmp, cmd);
-
-	if (system(full)) {
-		print_error("command failed: %s\n", cmd);
-		free(full);
-		fail();
-	}
-	free(full);
+	test_sh(tmp, cmd);
 }
 
 static int setup(void **state)
 {
-	char tmpl[] = "/tmp/pbbuild.XXXXXX";
 	char *path;
 
 	(void)state;
@@ -51,11 +43,7 @@ static int setup(void **state)
 		print_error("bwrap is missing: install the Debian package bubblewrap\n");
 		return -1;
 	}
-	git_libgit2_init();
-	assert_non_null(mkdtemp(tmpl));
-	tmp = xstrdup(tmpl);
-	setenv("GIT_CONFIG_GLOBAL", "/dev/null", 1);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+	tmp = test_tmpdir("pbbuild");
 	sh("git init -q -b master repo && cd repo && git config user.name T &&"
 	   " git config user.email t@example.org &&"
 	   " printf '#include <stdio.h>\\nint main(void) { puts(\"hello\"); return 0; }\\n'"
@@ -68,15 +56,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char *cmd = xasprintf("rm -rf '%s'", tmp);
-
 	(void)state;
 	git_repository_free(repo);
 	git_libgit2_shutdown();
-	if (system(cmd))
-		print_error("cannot remove %s\n", tmp);
-	free(cmd);
-	free(tmp);
+	test_rmtree(tmp);
 	return 0;
 }
 

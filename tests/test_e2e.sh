@@ -13,28 +13,8 @@ mailstack_up
 page="$TEST_TMP/www/index.html"
 write_bot_config "$TEST_TMP/config" "[report]
 	htmlDir = $TEST_TMP/www"
-pb() { "$PATCHBOT" -c "$TEST_TMP/config" "$@"; }
 LOG="$TEST_TMP/daemon.log"
 DAEMON=
-
-start_daemon() {
-	"$PATCHBOT" -c "$TEST_TMP/config" run >>"$LOG" 2>&1 &
-	DAEMON=$!
-}
-
-# wait_until SECONDS COMMAND...: run COMMAND every 0.1 s until it succeeds.
-wait_until() {
-	_end=$(($(date +%s) + $1))
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		if [ "$(date +%s)" -ge "$_end" ]; then
-			echo "# gave up waiting for: $*"
-			tail -n 15 "$LOG" | sed 's/^/# daemon: /'
-			return 1
-		fi
-		sleep 0.1
-	done
-}
 log_count() { grep -c "$1" "$LOG"; }
 log_count_above() { [ "$(log_count "$1")" -gt "$2" ]; }
 series_complete() {

@@ -31,7 +31,6 @@ write_bot_config "$TEST_TMP/config" "[tree]
 [limits]
 	repliesPerSender = 100000
 	repliesPerHour = 100000"
-pb() { "$PATCHBOT" -c "$TEST_TMP/config" "$@"; }
 db="$TEST_TMP/state.db"
 LOG="$TEST_TMP/daemon.log"
 sent="$TEST_TMP/sent-ids"
@@ -155,15 +154,7 @@ done
 total=$(wc -l <"$sent")
 expect_eq "$total" $((UNITS * 10)) "messages sent"
 
-# wait_until SECONDS COMMAND...: run COMMAND every 0.2 s until it succeeds.
-wait_until() {
-	_end=$(($(date +%s) + $1))
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		[ "$(date +%s)" -ge "$_end" ] && return 1
-		sleep 0.2
-	done
-}
+WAIT_STEP=0.2    # wait_until (lib-mail.sh): all_settled asks sqlite twice
 q() { sqlite3 -cmd ".timeout 5000" "$db" "$1"; }
 supervisor_done() { grep -q done "$killed" 2>/dev/null; }
 all_settled() {

@@ -28,24 +28,8 @@ db="$dbdir/state.db"
 LOG="$TEST_TMP/daemon.log"
 DAEMON=
 trap 'kill -9 $DAEMON 2>/dev/null; umount "$dbdir"; rmdir "$dbdir"; mailstack_down; rm -rf "$TEST_TMP"' EXIT
-pb() { "$PATCHBOT" -c "$TEST_TMP/config" "$@"; }
+WAIT_STEP=0.2    # wait_until (lib-mail.sh) polls the database: not too often
 q() { sqlite3 -cmd ".timeout 20000" "$db" "$1"; }
-start_daemon() {
-	"$PATCHBOT" -c "$TEST_TMP/config" run >>"$LOG" 2>&1 &
-	DAEMON=$!
-}
-wait_until() {
-	_end=$(($(date +%s) + $1))
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		if [ "$(date +%s)" -ge "$_end" ]; then
-			echo "# gave up waiting for: $*"
-			tail -n 10 "$LOG" | sed 's/^/# daemon: /'
-			return 1
-		fi
-		sleep 0.2
-	done
-}
 log_has() { grep -q "$1" "$LOG"; }
 stored() { [ "$(q "SELECT count(*) FROM messages WHERE subject LIKE '$1%'")" = "$2" ]; }
 # append N mails "help TAG i" from USER straight into the bot's INBOX

@@ -22,30 +22,13 @@ static struct config cfg;
 /* Run a shell command in tmp; fail the test when it fails. */
 static void sh(const char *cmd)
 {
-	char *full = xasprintf("cd '%s' && { %s; } >/dev/null 2>&1", tmp, cmd);
-
-	if (system(full)) {
-		print_error("command failed: %s\n", cmd);
-		free(full);
-		fail();
-	}
-	free(full);
+	test_sh(tmp, cmd);
 }
 
 /* The first line a shell command prints (new string). */
 static char *sh_out(const char *cmd)
 {
-	char *full = xasprintf("cd '%s' && { %s; } 2>/dev/null", tmp, cmd);
-	char line[256] = "";
-	FILE *p = popen(full, "r");
-
-	assert_non_null(p);
-	if (!fgets(line, sizeof(line), p))
-		line[0] = 0;
-	pclose(p);
-	free(full);
-	line[strcspn(line, "\n")] = 0;
-	return xstrdup(line);
+	return test_sh_out(tmp, cmd);
 }
 
 /*
@@ -109,76 +92,18 @@ static const char setup_script[] =
 
 static int setup(void **state)
 {
-	char tmpl[] = "/tmp/pbqueue.XXXXXX";
-	struct buf err = BUF_INIT(4096);
-	const char *src = getenv("PATCHBOT_SRCDIR");
-	char *conf, *path;
-	FILE *f;
-
 	(void)state;
-	git_libgit2_init();
-	assert_non_null(mkdtemp(tmpl));
-	tmp = xstrdup(tmpl);
-	setenv("GIT_CONFIG_GLOBAL", "/dev/null", 1);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-	setenv("GIT_AUTHOR_NAME", "Ann Author", 1);
-	setenv("GIT_AUTHOR_EMAIL", "ann@example.org", 1);
-	setenv("GIT_AUTHOR_DATE", "2024-01-02T10:00:00Z", 1);
-	setenv("GIT_COMMITTER_NAME", "Ann Author", 1);
-	setenv("GIT_COMMITTER_EMAIL", "ann@example.org", 1);
-	setenv("GIT_COMMITTER_DATE", "2024-01-02T10:00:00Z", 1);
-	sh(setup_script);
-	conf = xasprintf("[bot]\n\taddress = patchbot@example.org\n"
-			 "\ttemplates = %s/templates\n"
-			 "[list]\n\taddress = list@example.org\n"
-			 "[tree]\n\trepo = repo\n\tbase = master\n"
-			 "[maintainer]\n\temail = akpm@example.org\n"
-			 "[auth]\n\trequireDkim = false\n",
-			 src && *src ? src : "..");
-	path = xasprintf("%s/patchbot.conf", tmp);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(conf, f);
-	fclose(f);
-	assert_int_equal(config_load(&cfg, path, true, &err), 0);
-	assert_int_equal(cfg.nr_errors, 0);
-	free(conf);
-	free(path);
-	buf_release(&err);
+	tmp = test_bot_setup("pbqueue", setup_script, &cfg,
+			     "[auth]\n\trequireDkim = false\n");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char *cmd = xasprintf("rm -rf '%s'", tmp);
-
 	(void)state;
-	if (system(cmd))
-		print_error("cannot remove %s\n", tmp);
-	free(cmd);
-	free(tmp);
+	test_rmtree(tmp);
 	config_release(&cfg);
 	return 0;
-}
-
-/* A fresh store with the given mboxes ingested, the branches reset. */
-static void fresh(struct store *st, struct ingest *in, const char *const *mboxes)
-{
-	sh("cd repo && for b in $(git for-each-ref --format='%(refname)' refs/heads/mm-* refs/patchbot); do git update-ref -d $b; done");
-	test_store_open(st);
-	ingest_init(in, st, &cfg);
-	for (size_t i = 0; mboxes[i]; i++) {
-		char *p = xasprintf("%s/%s", tmp, mboxes[i]);
-
-		test_ingest_path(in, p);
-		free(p);
-	}
-}
-
-static void done(struct store *st, struct ingest *in)
-{
-	ingest_release(in);
-	store_close(st);
 }
 
 /* The Message-ID of the first patch of version v of the newest series. */
@@ -235,22 +160,6 @@ static void reply_to(struct ingest *in, const char *from, const char *msgid,
 
 	assert_int_equal(test_ingest_string(in, raw, NULL), 0);
 	free(raw);
-}
-
-/* The hex id a ref points at, or "" (new string). */
-static char *ref_hex(const char *name)
-{
-	char *repo = xasprintf("%s/repo", tmp);
-	char hex[GIT_OID_HEXSZ + 1] = "";
-	git_repository *r;
-	git_oid id;
-
-	assert_int_equal(git_repository_open(&r, repo), 0);
-	if (git_reference_name_to_id(&id, r, name) == 0)
-		git_oid_tostr(hex, sizeof(hex), &id);
-	git_repository_free(r);
-	free(repo);
-	return xstrdup(hex);
 }
 
 static char *tree_of(const char *rev)
@@ -315,10 +224,10 @@ static void test_story(void **state)
 {
 	struct store st;
 	struct ingest in;
-	char *t, *base = ref_hex("refs/heads/master"), *tip, *n;
+	char *t, *base = test_ref_hex(tmp, "refs/heads/master"), *tip, *n;
 
 	(void)state;
-	fresh(&st, &in, v1v2);
+	test_fresh(&st, &in, &cfg, tmp, v1v2);
 	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM versions WHERE complete = 1"), 2);
 	reply(&in, "rita@example.org", 1, "Reviewed-by: Rita Reviewer <rita@example.org>");
 
@@ -326,7 +235,7 @@ static void test_story(void **state)
 	t = last_transcript(&st);
 	assert_contains(t, "queued v1 of 'mm/foo: set b' on 'mm-unstable'");
 	free(t);
-	assert_eq_free(ref_hex("refs/heads/mm-stable"), xstrdup(base));
+	assert_eq_free(test_ref_hex(tmp, "refs/heads/mm-stable"), xstrdup(base));
 	assert_eq_free(tree_of("mm-unstable"), am_tree("v1.mbox"));
 	n = sh_out("cd repo && git rev-list --count master..mm-unstable");
 	assert_eq_free(n, xstrdup("2"));
@@ -364,7 +273,7 @@ static void test_story(void **state)
 	t = last_transcript(&st);
 	assert_contains(t, "dropped v2 of 'mm/foo: set b' from 'mm-unstable' (it was nacked)");
 	free(t);
-	assert_eq_free(ref_hex("refs/heads/mm-unstable"), xstrdup(base));
+	assert_eq_free(test_ref_hex(tmp, "refs/heads/mm-unstable"), xstrdup(base));
 	t = outbox_kind(&st, "notice");
 	assert_contains(t, "has been removed from mm-unstable.\n\nReason: it was nacked");
 	free(t);
@@ -375,15 +284,15 @@ static void test_story(void **state)
 	assert_contains(t, "complete; queued on mm-unstable;");
 	assert_contains(t, "complete; superseded;");
 	free(t);
-	tip = ref_hex("refs/heads/mm-unstable");
+	tip = test_ref_hex(tmp, "refs/heads/mm-unstable");
 
 	reply(&in, "akpm@example.org", 2, "#patchbot promote");
 	t = last_transcript(&st);
 	assert_contains(t, "moved v2 of 'mm/foo: set b' from 'mm-unstable' to 'mm-stable'");
 	free(t);
 	/* same parent, same state: the very same commits, now on mm-stable */
-	assert_eq_free(ref_hex("refs/heads/mm-stable"), xstrdup(tip));
-	assert_eq_free(ref_hex("refs/heads/mm-unstable"), xstrdup(tip));
+	assert_eq_free(test_ref_hex(tmp, "refs/heads/mm-stable"), xstrdup(tip));
+	assert_eq_free(test_ref_hex(tmp, "refs/heads/mm-unstable"), xstrdup(tip));
 	t = outbox_kind(&st, "notice");
 	assert_contains(t, "has been moved from mm-unstable to mm-stable.");
 	free(t);
@@ -398,11 +307,11 @@ static void test_story(void **state)
 	sh("cd repo && git update-ref -d refs/heads/mm-stable && "
 	   "git update-ref refs/heads/mm-unstable master");
 	assert_int_equal(queue_reconcile(&st, &cfg), 0);
-	assert_eq_free(ref_hex("refs/heads/mm-stable"), xstrdup(tip));
-	assert_eq_free(ref_hex("refs/heads/mm-unstable"), xstrdup(tip));
+	assert_eq_free(test_ref_hex(tmp, "refs/heads/mm-stable"), xstrdup(tip));
+	assert_eq_free(test_ref_hex(tmp, "refs/heads/mm-unstable"), xstrdup(tip));
 	free(tip);
 	free(base);
-	done(&st, &in);
+	test_fresh_done(&st, &in);
 }
 
 /* A patch that does not apply changes nothing and says where it failed. */
@@ -414,9 +323,9 @@ static void test_does_not_apply(void **state)
 	char *t, *before, *bad = xasprintf("%s/bad.mbox", tmp);
 
 	(void)state;
-	fresh(&st, &in, mb);
+	test_fresh(&st, &in, &cfg, tmp, mb);
 	reply(&in, "akpm@example.org", 1, "#patchbot queue");
-	before = ref_hex("refs/heads/mm-unstable");
+	before = test_ref_hex(tmp, "refs/heads/mm-unstable");
 	/* the single bad patch is now the newest series' v1 */
 	test_ingest_path(&in, bad);
 	free(bad);
@@ -431,11 +340,11 @@ static void test_does_not_apply(void **state)
 			   " file 'mm/foo.c', hunk #1");
 	assert_contains(t, "nothing was changed");
 	free(t);
-	assert_eq_free(ref_hex("refs/heads/mm-unstable"), before);
+	assert_eq_free(test_ref_hex(tmp, "refs/heads/mm-unstable"), before);
 	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM queue"), 1);
 	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM queue_history"), 1);
 	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM versions WHERE state = 'queued'"), 1);
-	done(&st, &in);
+	test_fresh_done(&st, &in);
 }
 
 /* libgit2 1.5 drops the executable bit on a pure rename; we must not. */
@@ -447,7 +356,7 @@ static void test_rename_keeps_mode(void **state)
 	char *t;
 
 	(void)state;
-	fresh(&st, &in, mb);
+	test_fresh(&st, &in, &cfg, tmp, mb);
 	reply(&in, "akpm@example.org", 1, "#patchbot queue");
 	t = sh_out("cd repo && git ls-tree mm-unstable scripts/go.sh | cut -c1-6");
 	assert_eq_free(t, xstrdup("100755"));
@@ -457,7 +366,7 @@ static void test_rename_keeps_mode(void **state)
 	assert_eq_free(t, xstrdup("Bo Author <bo@example.org>"));
 	t = sh_out("cd repo && git log -1 --format=%B mm-unstable | grep -c '^From:' || true");
 	assert_eq_free(t, xstrdup("0"));
-	done(&st, &in);
+	test_fresh_done(&st, &in);
 }
 
 static void test_not_maintainer(void **state)
@@ -467,19 +376,19 @@ static void test_not_maintainer(void **state)
 	char *t;
 
 	(void)state;
-	fresh(&st, &in, v1v2);
+	test_fresh(&st, &in, &cfg, tmp, v1v2);
 	reply(&in, "mallory@example.org", 1, "#patchbot queue v1");
 	t = last_transcript(&st);
 	assert_contains(t, "only a maintainer of this tree may use 'queue'");
 	free(t);
 	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM queue"), 0);
-	assert_eq_free(ref_hex("refs/heads/mm-unstable"), xstrdup(""));
+	assert_eq_free(test_ref_hex(tmp, "refs/heads/mm-unstable"), xstrdup(""));
 	/* but anyone may look */
 	reply(&in, "mallory@example.org", 1, "#patchbot pending");
 	t = last_transcript(&st);
 	assert_contains(t, "v2 'mm/foo: set b' by Ann Author <ann@example.org>");
 	free(t);
-	done(&st, &in);
+	test_fresh_done(&st, &in);
 }
 
 static void test_list(void **state)
@@ -489,7 +398,7 @@ static void test_list(void **state)
 	char *t;
 
 	(void)state;
-	fresh(&st, &in, v1v2);
+	test_fresh(&st, &in, &cfg, tmp, v1v2);
 	reply(&in, "akpm@example.org", 2, "#patchbot queue\n#patchbot list");
 	t = last_transcript(&st);
 	assert_contains(t, "mm-unstable: 1 series, tip ");
@@ -497,7 +406,7 @@ static void test_list(void **state)
 			   " 2 commits ");
 	assert_contains(t, "mm-stable: 0 series");
 	free(t);
-	done(&st, &in);
+	test_fresh_done(&st, &in);
 }
 
 /* queue.onNewVersion = drop: posting v2 takes v1 off at once. */
@@ -510,19 +419,20 @@ static void test_new_version_drops(void **state)
 
 	(void)state;
 	cfg.queue_on_new_version = "drop";
-	fresh(&st, &in, mb);
+	test_fresh(&st, &in, &cfg, tmp, mb);
 	reply(&in, "akpm@example.org", 1, "#patchbot queue");
 	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM queue"), 1);
 	test_ingest_path(&in, v2);
 	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM queue"), 0);
-	assert_eq_free(ref_hex("refs/heads/mm-unstable"), ref_hex("refs/heads/master"));
+	assert_eq_free(test_ref_hex(tmp, "refs/heads/mm-unstable"),
+		       test_ref_hex(tmp, "refs/heads/master"));
 	t = outbox_kind(&st, "notice");
 	assert_contains(t, "has been removed from mm-unstable.\n\nReason: v2 was posted");
 	free(t);
-	done(&st, &in);
+	test_fresh_done(&st, &in);
 
 	/* the author's follow-up to a single patch joins its series, same label */
-	fresh(&st, &in, (const char *const[]){ "tz.mbox", NULL });
+	test_fresh(&st, &in, &cfg, tmp, (const char *const[]){ "tz.mbox", NULL });
 	reply(&in, "akpm@example.org", 1, "#patchbot queue");
 	free(v2);
 	v2 = xasprintf("%s/tzfix.mbox", tmp);
@@ -538,7 +448,7 @@ static void test_new_version_drops(void **state)
 	assert_eq_free(t, xstrdup("int g = 8;"));
 	cfg.queue_on_new_version = keep;
 	free(v2);
-	done(&st, &in);
+	test_fresh_done(&st, &in);
 }
 
 /* fold: a follow-up squashed into the queued patch it replies to, or names. */
@@ -551,11 +461,11 @@ static void test_fold(void **state)
 	char *t, *fix, *before, *below;
 
 	(void)state;
-	fresh(&st, &in, mb);
+	test_fresh(&st, &in, &cfg, tmp, mb);
 	fix = msgid_of(&st, "mm/foo: set b");
 	reply_to(&in, "akpm@example.org", fix, "#patchbot queue v1");
 	free(fix);
-	before = ref_hex("refs/heads/mm-unstable");
+	before = test_ref_hex(tmp, "refs/heads/mm-unstable");
 	assert_int_equal(strlen(before), 40);
 
 	/* a fix-up that does not apply changes nothing and says where */
@@ -567,7 +477,7 @@ static void test_fold(void **state)
 			   " 'mm/foo: add bar' of v1: file 'mm/bar.c', hunk #1");
 	assert_contains(t, "nothing was changed");
 	free(t);
-	assert_eq_free(ref_hex("refs/heads/mm-unstable"), xstrdup(before));
+	assert_eq_free(test_ref_hex(tmp, "refs/heads/mm-unstable"), xstrdup(before));
 	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM queue_folds"), 0);
 
 	/* only a maintainer folds */
@@ -632,14 +542,14 @@ static void test_fold(void **state)
 	assert_eq_free(tree_of("mm-unstable"), sh_out("cd am && sed -i 's/int d;/int d = 4;/'"
 						       " mm/foo.c && git add -A && git write-tree"));
 	/* the folds survive a rebuild from scratch, commit for commit */
-	t = ref_hex("refs/heads/mm-unstable");
+	t = test_ref_hex(tmp, "refs/heads/mm-unstable");
 	assert_int_equal(sqlite3_exec(st.db, "UPDATE queue SET parent = NULL, tip = NULL",
 				      NULL, NULL, NULL), SQLITE_OK);
 	sh("cd repo && git update-ref refs/heads/mm-unstable master");
 	assert_int_equal(queue_reconcile(&st, &cfg), 0);
-	assert_eq_free(ref_hex("refs/heads/mm-unstable"), t);
+	assert_eq_free(test_ref_hex(tmp, "refs/heads/mm-unstable"), t);
 	free(before);
-	done(&st, &in);
+	test_fresh_done(&st, &in);
 }
 
 /* Late trailers: a review after queueing goes into the commit, then the notice. */
@@ -650,10 +560,10 @@ static void test_late_trailers(void **state)
 	char *t, *first, *below, *tip;
 
 	(void)state;
-	fresh(&st, &in, v1v2);
+	test_fresh(&st, &in, &cfg, tmp, v1v2);
 	reply(&in, "rita@example.org", 2, "Reviewed-by: Rita Reviewer <rita@example.org>");
 	reply(&in, "akpm@example.org", 2, "#patchbot queue");
-	first = ref_hex("refs/heads/mm-unstable");
+	first = test_ref_hex(tmp, "refs/heads/mm-unstable");
 	below = sh_out("cd repo && git rev-parse mm-unstable~1");
 	t = outbox_kind(&st, "notice");
 	assert_null(strstr(t, "Review trailers that arrived"));
@@ -661,7 +571,7 @@ static void test_late_trailers(void **state)
 
 	/* Tess tests patch 1/2 after it was queued */
 	reply(&in, "tess@example.org", 2, "Looks good here.\n\nTested-by: Tess Tester <tess@example.org>");
-	tip = ref_hex("refs/heads/mm-unstable");
+	tip = test_ref_hex(tmp, "refs/heads/mm-unstable");
 	assert_string_not_equal(tip, first);
 	t = sh_out("cd repo && git log -1 --format=%B mm-unstable~1 | grep -c"
 		   " -e '^Tested-by: Tess Tester <tess@example.org>$'"
@@ -676,7 +586,7 @@ static void test_late_trailers(void **state)
 	assert_eq_free(t, xstrdup("0"));
 	/* the same trailer again changes nothing */
 	reply(&in, "tess@example.org", 2, "Tested-by: Tess Tester <tess@example.org>");
-	assert_eq_free(ref_hex("refs/heads/mm-unstable"), xstrdup(tip));
+	assert_eq_free(test_ref_hex(tmp, "refs/heads/mm-unstable"), xstrdup(tip));
 
 	/* the next notice names it, once */
 	reply(&in, "akpm@example.org", 2, "#patchbot promote");
@@ -696,7 +606,7 @@ static void test_late_trailers(void **state)
 	free(first);
 	free(below);
 	free(tip);
-	done(&st, &in);
+	test_fresh_done(&st, &in);
 }
 
 /* queue.lateTrailers = false: the commits stay as they were queued. */
@@ -708,13 +618,13 @@ static void test_late_trailers_off(void **state)
 
 	(void)state;
 	cfg.queue_late_trailers = false;
-	fresh(&st, &in, v1v2);
+	test_fresh(&st, &in, &cfg, tmp, v1v2);
 	reply(&in, "akpm@example.org", 2, "#patchbot queue");
-	tip = ref_hex("refs/heads/mm-unstable");
+	tip = test_ref_hex(tmp, "refs/heads/mm-unstable");
 	reply(&in, "tess@example.org", 2, "Tested-by: Tess Tester <tess@example.org>");
-	assert_eq_free(ref_hex("refs/heads/mm-unstable"), tip);
+	assert_eq_free(test_ref_hex(tmp, "refs/heads/mm-unstable"), tip);
 	cfg.queue_late_trailers = true;
-	done(&st, &in);
+	test_fresh_done(&st, &in);
 }
 
 /* The author date keeps the mail's time zone, as git am does. */
@@ -726,16 +636,16 @@ static void test_author_date_zone(void **state)
 	char *t;
 
 	(void)state;
-	fresh(&st, &in, mb);
+	test_fresh(&st, &in, &cfg, tmp, mb);
 	reply(&in, "akpm@example.org", 1, "#patchbot queue");
 	t = sh_out("cd repo && git log -1 --format=%ad --date=raw mm-unstable");
 	assert_string_equal(t, "1704299400 -0700");
 	free(am_tree("tz.mbox"));
 	assert_eq_free(t, sh_out("cd am && git log -1 --format=%ad --date=raw"));
 	assert_eq_free(tree_of("mm-unstable"), am_tree("tz.mbox"));
-	done(&st, &in);
+	test_fresh_done(&st, &in);
 
-	fresh(&st, &in, (const char *const[]){ "tzbody.mbox", NULL });
+	test_fresh(&st, &in, &cfg, tmp, (const char *const[]){ "tzbody.mbox", NULL });
 	reply(&in, "akpm@example.org", 1, "#patchbot queue");
 	t = sh_out("cd repo && git log -1 --format=%ad --date=raw mm-unstable");
 	assert_string_equal(t, "1704351600 +0100");
@@ -743,7 +653,7 @@ static void test_author_date_zone(void **state)
 	assert_eq_free(t, sh_out("cd am && git log -1 --format=%ad --date=raw"));
 	t = sh_out("cd repo && git log -1 --format=%B mm-unstable | grep -c '^Date:' || true");
 	assert_eq_free(t, xstrdup("0"));
-	done(&st, &in);
+	test_fresh_done(&st, &in);
 }
 
 /* try vN build: the result checked out and built in the sandbox. */
@@ -758,7 +668,7 @@ static void test_try_build(void **state)
 	cfg.tree_build_command = "cat mm/foo.c; printf '%0300d\\n' 7;"
 				 " grep -q 'int b = 1;' mm/foo.c && echo b is one";
 	cfg.tree_build_timeout = 3;
-	fresh(&st, &in, v1v2);
+	test_fresh(&st, &in, &cfg, tmp, v1v2);
 	reply(&in, "mallory@example.org", 1, "#patchbot try v1 build");
 	t = last_transcript(&st);
 	assert_contains(t, "only a maintainer of this tree may use 'try build'");
@@ -783,7 +693,7 @@ static void test_try_build(void **state)
 	assert_int_equal(test_query_int(&st, "SELECT count(*) FROM queue"), 0);
 	cfg.tree_build_command = keep;
 	cfg.tree_build_timeout = keep_timeout;
-	done(&st, &in);
+	test_fresh_done(&st, &in);
 }
 
 int main(void)

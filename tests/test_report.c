@@ -26,18 +26,6 @@ static struct config cfg;
 /* 2024-01-09 10:00 UTC: a week after the mail's dates. */
 #define NOW 1704794400
 
-static void sh(const char *cmd)
-{
-	char *full = xasprintf("cd '%s' && { %s; } >/dev/null 2>&1", tmp, cmd);
-
-	if (system(full)) {
-		print_error("command failed: %s\n", cmd);
-		free(full);
-		fail();
-	}
-	free(full);
-}
-
 /* master with one file; a two-patch series formatted into v1.mbox. */
 static const char setup_script[] =
 	"git init -q -b master repo && cd repo && mkdir -p mm &&"
@@ -52,54 +40,16 @@ static const char setup_script[] =
 
 static int setup(void **state)
 {
-	char tmpl[] = "/tmp/pbreport.XXXXXX";
-	struct buf err = BUF_INIT(4096);
-	const char *src = getenv("PATCHBOT_SRCDIR");
-	char *conf, *path;
-	FILE *f;
-
 	(void)state;
-	git_libgit2_init();
-	assert_non_null(mkdtemp(tmpl));
-	tmp = xstrdup(tmpl);
-	setenv("GIT_CONFIG_GLOBAL", "/dev/null", 1);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-	setenv("GIT_AUTHOR_NAME", "Ann Author", 1);
-	setenv("GIT_AUTHOR_EMAIL", "ann@example.org", 1);
-	setenv("GIT_AUTHOR_DATE", "2024-01-02T10:00:00Z", 1);
-	setenv("GIT_COMMITTER_NAME", "Ann Author", 1);
-	setenv("GIT_COMMITTER_EMAIL", "ann@example.org", 1);
-	setenv("GIT_COMMITTER_DATE", "2024-01-02T10:00:00Z", 1);
-	sh(setup_script);
-	conf = xasprintf("[bot]\n\taddress = patchbot@example.org\n"
-			 "\ttemplates = %s/templates\n"
-			 "[list]\n\taddress = list@example.org\n"
-			 "[tree]\n\trepo = repo\n\tbase = master\n"
-			 "[maintainer]\n\temail = akpm@example.org\n"
-			 "[auth]\n\trequireDkim = false\n",
-			 src && *src ? src : "..");
-	path = xasprintf("%s/patchbot.conf", tmp);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(conf, f);
-	fclose(f);
-	assert_int_equal(config_load(&cfg, path, true, &err), 0);
-	assert_int_equal(cfg.nr_errors, 0);
-	free(conf);
-	free(path);
-	buf_release(&err);
+	tmp = test_bot_setup("pbreport", setup_script, &cfg,
+			     "[auth]\n\trequireDkim = false\n");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char *cmd = xasprintf("rm -rf '%s'", tmp);
-
 	(void)state;
-	if (system(cmd))
-		print_error("cannot remove %s\n", tmp);
-	free(cmd);
-	free(tmp);
+	test_rmtree(tmp);
 	config_release(&cfg);
 	return 0;
 }
@@ -236,13 +186,9 @@ static const char hostile_mail[] =
  * waiting, three subscriptions. */
 static void build(struct store *st, struct ingest *in)
 {
-	char *p = xasprintf("%s/v1.mbox", tmp);
+	static const char *const mboxes[] = { "v1.mbox", NULL };
 
-	sh("cd repo && for b in $(git for-each-ref --format='%(refname)' refs/heads/mm-*); do git update-ref -d $b; done");
-	test_store_open(st);
-	ingest_init(in, st, &cfg);
-	test_ingest_path(in, p);
-	free(p);
+	test_fresh(st, in, &cfg, tmp, mboxes);
 	reply(in, "rita@example.org", "Reviewed-by: Rita Reviewer <rita@example.org>");
 	reply(in, "akpm@example.org", "#patchbot queue v1");
 	assert_int_equal(test_query_int(st, "SELECT count(*) FROM queue"), 1);
@@ -347,8 +293,7 @@ static void test_page(void **state)
 	free(activity);
 	free(subs);
 	free(page);
-	ingest_release(&in);
-	store_close(&st);
+	test_fresh_done(&st, &in);
 }
 
 static void test_empty(void **state)
@@ -428,8 +373,7 @@ static void test_write(void **state)
 	free(dir);
 	free(file);
 	free(bad);
-	ingest_release(&in);
-	store_close(&st);
+	test_fresh_done(&st, &in);
 }
 
 /* The stamp moves with what the page shows, and only with it. */
@@ -461,8 +405,7 @@ static void test_stamp(void **state)
 	free(b);
 	free(c);
 	free(d);
-	ingest_release(&in);
-	store_close(&st);
+	test_fresh_done(&st, &in);
 }
 
 /* `patchbot check` on report.htmlDir: the daemon must be able to write
