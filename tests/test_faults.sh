@@ -103,6 +103,9 @@ Signed-off-by: Sam Submitter <submitter@$PB_DOMAIN>"
 	git -C "$repo" format-patch -q -3 --cover-letter --thread -o "$out" >/dev/null
 	sed -i "s/\*\*\* SUBJECT HERE \*\*\*/series $i/; s/\*\*\* BLURB HERE \*\*\*/Series $i./" \
 		"$out/0000-cover-letter.patch"
+	# git names a cover letter <cover.SECONDS.git.EMAIL>: two series
+	# formatted within one second would share it
+	sed -i "s/<cover\./<cover.s$i./" "$out"/*.patch
 	sed -n 's/^Message-I[Dd]: *<\(.*\)>/\1/p' "$out"/*.patch >>"$sent"
 	git -C "$repo" checkout -q master
 	git -C "$repo" send-email --from="Sam Submitter <submitter@$PB_DOMAIN>" \
@@ -152,6 +155,7 @@ while [ "$i" -le "$UNITS" ]; do
 	i=$((i + 1))
 done
 total=$(wc -l <"$sent")
+expect_eq "$(sort "$sent" | uniq -d | wc -l)" 0 "Message-IDs sent twice"
 expect_eq "$total" $((UNITS * 10)) "messages sent"
 
 WAIT_STEP=0.2    # wait_until (lib-mail.sh): all_settled asks sqlite twice
@@ -222,4 +226,18 @@ expect_eq "$(git -C "$repo" rev-list --count master..mm-unstable)" $((UNITS * 3)
 echo "# branches repaired at start-up: $(grep -c 'did not match the queue state\|was missing; created' "$LOG" || true)"
 echo "# daemon starts: $(grep -c ' running: ' "$LOG" || true)"
 
+# after a failure, what the daemon complained of, and the pending mail
+if [ "$failed" -ne 0 ]; then
+	grep -i "error\|warning\|cannot\|does not" "$LOG" | sed 's/[0-9a-f]\{40\}/ID/g' |
+		sort | uniq -c | sort -rn | head -n 40 | sed 's/^/# daemon: /'
+	q "SELECT kind, state, attempts, last_error FROM outbox WHERE state != 'sent'" |
+		head -n 20 | sed 's/^/# unsent: /'
+	q "SELECT detail FROM commands WHERE status = 'error'" | head -n 20 |
+		sed 's/^/# command error: /'
+	sort "$sent" | while read -r id; do
+		[ "$(q "SELECT count(*) FROM messages WHERE message_id = '$id'")" = 1 ] ||
+			echo "# not stored: $id"
+	done
+	postqueue -c "$PB_MAIL_DIR/postfix" -p 2>/dev/null | tail -n 5 | sed 's/^/# postfix queue: /'
+fi
 finish
