@@ -205,12 +205,24 @@ dups=0
 while read -r user mid; do
 	n=$(awk -v u="$user" -v m="$mid" '$1 == u && $2 == m { print $3 }' "$TEST_TMP/boxes")
 	[ -z "$n" ] && missing=$((missing + 1))
-	[ -n "$n" ] && [ "$n" -gt 1 ] && dups=$((dups + 1))
+	if [ -n "$n" ] && [ "$n" -gt 1 ]; then
+		dups=$((dups + 1))
+		echo "# twice in $user's mailbox: $mid, to $(q "SELECT recipients FROM outbox
+			WHERE message_id = '$mid'")"
+	fi
 done <"$TEST_TMP/expected"
-echo "# $(wc -l <"$TEST_TMP/expected") deliveries expected"
+# SMTP has no two-phase commit: a kill after the server took a mail and
+# before the database says so sends it again at the next start, and the
+# daemon logs how many sends a kill cut off.  Only those may repeat.
+cutoff=$(sed -n 's/.*SMTP: \([0-9]*\) mail(s) whose sending was cut off.*/\1/p' "$LOG" |
+	awk '{ n += $1 } END { print n + 0 }')
+echo "# $(wc -l <"$TEST_TMP/expected") deliveries expected; $dups twice;" \
+	"$cutoff sends cut off by a kill"
 expect_eq "$missing" 0 "replies missing from a mailbox"
-expect_eq "$dups" 0 "replies delivered twice"
-expect_eq "$(awk '$3 > 1' "$TEST_TMP/boxes" | wc -l)" 0 "no Message-ID twice in any mailbox"
+expect_eq "$([ "$dups" -le "$cutoff" ] && echo yes)" yes \
+	"replies twice only where a kill cut the send off"
+expect_eq "$(awk '$3 > 1' "$TEST_TMP/boxes" | wc -l)" "$dups" \
+	"no other Message-ID twice in any mailbox"
 
 begin "every branch is where the state says"
 pb queue list --json >"$TEST_TMP/queue.json"
