@@ -7,11 +7,13 @@
  */
 #include "hunkapply.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "binpatch.h"
@@ -412,6 +414,31 @@ static int apply_content(struct ctx *c, struct fstate *s, const struct gitdiff_f
 }
 
 /* One file of the patch, as git's check_patch and apply_data would. */
+/*
+ * A path git would put in a tree (its verify_path): relative, no empty,
+ * "." or ".." part, no ".git" part, at most HUNK_MAX_DEPTH parts deep
+ * (build_tree recurses once per part) and PATH_MAX bytes long.
+ */
+static bool path_ok(const char *path)
+{
+	size_t depth = 0;
+	const char *p = path;
+
+	if (strlen(path) >= PATH_MAX)
+		return false;
+	for (;;) {
+		size_t len = strcspn(p, "/");
+
+		if (!len || (len == 1 && p[0] == '.') ||
+		    (len == 2 && !memcmp(p, "..", 2)) ||
+		    (len == 4 && !strncasecmp(p, ".git", 4)) || ++depth > HUNK_MAX_DEPTH)
+			return false;
+		if (!p[len])
+			return true;
+		p += len + 1;
+	}
+}
+
 static int apply_file(struct ctx *c, const struct gitdiff_file *f)
 {
 	struct fstate *src = NULL, *dst;
@@ -419,6 +446,15 @@ static int apply_file(struct ctx *c, const struct gitdiff_file *f)
 	unsigned mode;
 	int r;
 
+	if ((f->old_name && !path_ok(f->old_name)) || (f->new_name && !path_ok(f->new_name))) {
+		const char *bad = f->old_name && !path_ok(f->old_name) ? f->old_name
+									: f->new_name;
+
+		buf_addf(c->err, "file '%.200s%s': not a path git accepts (an empty,"
+			 " '.', '..' or '.git' part, over %d parts deep or too long)", bad,
+			 strlen(bad) > 200 ? "..." : "", HUNK_MAX_DEPTH);
+		return 1;
+	}
 	if (!f->is_new) {
 		src = state_of(c, f->old_name);
 		if (!src->exists) {

@@ -22,6 +22,9 @@
 /* hunk_apply's answer when the diff needs the general (libgit2) path */
 #define HUNK_FALLBACK 2
 
+/* Deepest path a diff may name, in parts ("a/b/c" is 3). */
+#define HUNK_MAX_DEPTH 256
+
 /* Diffs larger than this are left to the general path. */
 #define HUNK_MAX_DIFF (64u << 20)
 

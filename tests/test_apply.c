@@ -13,6 +13,7 @@
 
 #include "apply.h"
 #include "diff.h"
+#include "hunkapply.h"
 #include "packwrite.h"
 #include "testutil.h"
 #include "util.h"
@@ -314,6 +315,65 @@ static void test_does_not_apply(void **state)
 	buf_release(&err);
 }
 
+/* Write a mail with a new file at path into $tmp/name. */
+static void bad_path_mail(const char *name, const char *path)
+{
+	char *file = xasprintf("%s/%s", tmp, name);
+	FILE *f = fopen(file, "w");
+
+	assert_non_null(f);
+	fprintf(f, "From: A <a@example.org>\nSubject: [PATCH] bad path\n\n---\n"
+		   "diff --git a/%s b/%s\nnew file mode 100644\n--- /dev/null\n"
+		   "+++ b/%s\n@@ -0,0 +1 @@\n+x\n", path, path, path);
+	fclose(f);
+	free(file);
+}
+
+/*
+ * Paths git would not put in a tree are refused, with the reason (the
+ * fuzzer found a patch with thousands of "//" that overflowed the stack).
+ */
+static void test_bad_paths(void **state)
+{
+	const char *bad[] = { "src//a.c", "./a.c", "src/../a.c", ".git/config",
+			      "src/.GIT/hooks/x", "/abs.c", "dir/" };
+	struct buf err = BUF_INIT(4096), deep = BUF_INIT(BUF_NOLIMIT);
+	git_oid got;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bad_path_mail("bad.mbox", bad[i]);
+		assert_int_equal(our_apply("bad.mbox", "master", &got, &err), 1);
+		if (!strstr(err.s, "not a path git accepts")) {
+			print_error("%s: %s\n", bad[i], err.s);
+			fail();
+		}
+		buf_reset(&err);
+	}
+	for (int i = 0; i < 20000; i++)
+		buf_adds(&deep, "d/");
+	buf_adds(&deep, "f.c");
+	bad_path_mail("bad.mbox", deep.s);
+	assert_int_equal(our_apply("bad.mbox", "master", &got, &err), 1);
+	if (!strstr(err.s, "over 256 parts deep")) {
+		print_error("%.200s\n", err.s);
+		fail();
+	}
+	/* as deep as allowed is fine */
+	buf_reset(&deep);
+	for (int i = 0; i < HUNK_MAX_DEPTH - 1; i++)
+		buf_adds(&deep, "d/");
+	buf_adds(&deep, "f.c");
+	bad_path_mail("deep.mbox", deep.s);
+	buf_reset(&err);
+	if (our_apply("deep.mbox", "master", &got, &err)) {
+		print_error("%s\n", err.s);
+		fail();
+	}
+	buf_release(&deep);
+	buf_release(&err);
+}
+
 /* Folded fix-ups go into the same commit, on top of the patch. */
 static void test_fixups(void **state)
 {
@@ -401,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_binary_decoded),
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_does_not_apply),
+		cmocka_unit_test(test_bad_paths),
 		cmocka_unit_test(test_fixups),
 		cmocka_unit_test(test_git_fsck),
 	};
