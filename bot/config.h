@@ -38,6 +38,8 @@ struct config {
 	char *smtp_password;
 	char *smtp_password_file;
 	bool smtp_tls;              /* STARTTLS required on smtp:// */
+	bool smtp_confirm_copy;     /* every mail also goes to bot.address */
+	int64_t smtp_confirm_wait;  /* seconds a cut-off send waits for it */
 
 	char *list_address;
 

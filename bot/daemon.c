@@ -300,7 +300,7 @@ int daemon_main(const char *config_path, bool explicit_path, bool once)
 	buf_release(&err);
 	set_signals();
 	smtp_global_init();
-	smtp_release_leases(&d.st);
+	smtp_release_leases(&d.st, &d.cfg);
 	/* a crash may have left a branch out of step with the queue state */
 	queue_reconcile(&d.st, &d.cfg);
 	ingest_init(&d.in, &d.st, &d.cfg);

@@ -12,6 +12,7 @@
 #include "diff.h"
 #include "events.h"
 #include "log.h"
+#include "outbox.h"
 #include "series.h"
 #include "subject.h"
 #include "trailer.h"
@@ -477,6 +478,13 @@ static int ingest_locked(struct ingest *in, const struct mail_item *item)
 		return r;
 	}
 	buf_release(&err);
+	/* our own mail coming back may confirm a send a crash cut off */
+	if (in->cfg && in->cfg->bot_address &&
+	    !strcasecmp(p.m.from.email, in->cfg->bot_address) &&
+	    outbox_confirm_copy(in->st, p.m.message_id, item->raw, item->len) < 0) {
+		mail_release(&p.m);
+		return -1;
+	}
 	r = is_duplicate(in, p.m.message_id);
 	if (r) {
 		mail_release(&p.m);

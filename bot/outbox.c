@@ -59,11 +59,84 @@ int64_t outbox_count_since(struct store *st, const char *recipient,
 	return store_int(st, s, -1);
 }
 
+/*
+ * Does mail end with text, line for line?  The servers on the way add
+ * header fields at the top (Received, Return-Path, Delivered-To) and may
+ * write CRLF for LF; they change nothing else.
+ */
+static bool ends_with_text(const char *mail, size_t mlen, const char *text,
+			   size_t tlen)
+{
+	size_t i = mlen, j = tlen;
+
+	while (i && (mail[i - 1] == '\n' || mail[i - 1] == '\r'))
+		i--;
+	while (j && (text[j - 1] == '\n' || text[j - 1] == '\r'))
+		j--;
+	if (!j)
+		return false;
+	while (j) {
+		if (text[j - 1] == '\r') {
+			j--;
+		} else if (i && mail[i - 1] == '\r') {
+			i--;
+		} else if (i && mail[i - 1] == text[j - 1]) {
+			i--;
+			j--;
+		} else {
+			return false;
+		}
+	}
+	return i == 0 || mail[i - 1] == '\n';
+}
+
+int outbox_confirm_copy(struct store *st, const char *message_id,
+			const char *raw, size_t len)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT id, raw FROM outbox WHERE message_id = ?"
+		" AND state = 'pending'");
+	int64_t id;
+	bool same;
+	int rc;
+
+	if (!s)
+		return -1;
+	store_bind_static(s, 1, message_id);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return rc == SQLITE_DONE ? 0 : store_error(st, "cannot read the outbox");
+	}
+	id = sqlite3_column_int64(s, 0);
+	same = ends_with_text(raw, len, sqlite3_column_blob(s, 1),
+			      (size_t)sqlite3_column_bytes(s, 1));
+	sqlite3_reset(s);
+	if (!same) {
+		log_warnx("a mail came back with the Message-ID of outbox mail"
+			  " %lld but not its text: not taken as its copy",
+			  (long long)id);
+		return 0;
+	}
+	s = store_stmt(st,
+		"UPDATE outbox SET state = 'sent', sent_at = ?, in_flight = 0,"
+		" attempts = attempts + 1, last_error = NULL WHERE id = ?");
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, now_seconds());
+	sqlite3_bind_int64(s, 2, id);
+	if (store_done(st, s))
+		return -1;
+	log_info("SMTP: outbox mail %lld came back through the mailbox, so the"
+		 " server took it: marked sent", (long long)id);
+	return 1;
+}
+
 int outbox_retry(struct store *st, int64_t id)
 {
 	sqlite3_stmt *s = store_stmt(st,
-		"UPDATE outbox SET state = 'pending', next_attempt = 0"
-		" WHERE id = ? AND state != 'sent'");
+		"UPDATE outbox SET state = 'pending', next_attempt = 0,"
+		" in_flight = 0 WHERE id = ? AND state != 'sent'");
 
 	if (!s)
 		return -1;

@@ -33,6 +33,16 @@ int outbox_add(struct store *st, const struct outbox_mail *om);
 int64_t outbox_count_since(struct store *st, const char *recipient,
 			   int64_t since);
 int outbox_list(struct store *st, FILE *out, bool json);
+/*
+ * A mail from bot.address came in (raw, len as received): when it is the
+ * copy of a pending outbox mail (smtp.confirmCopy), the same Message-ID and
+ * the same text under the header fields the servers added, the server took
+ * that mail: it is marked sent, not sent again.  Called by ingest, in its
+ * transaction.  1 marked, 0 not a pending mail's copy, -1 database error.
+ */
+int outbox_confirm_copy(struct store *st, const char *message_id,
+			const char *raw, size_t len);
+
 /* Make a pending or failed mail due now.  1 done, 0 no such mail, -1. */
 int outbox_retry(struct store *st, int64_t id);
 /* Write each pending mail to DIR/<id>.eml; *count says how many. */

@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -432,10 +433,23 @@ static int64_t backoff_seconds(int64_t attempts)
 	return d + (int64_t)(rand_r(&jitter_seed) % (int)(d / 10 + 1));
 }
 
+/*
+ * Fault injection for tests/test_faults.sh: with PATCHBOT_TEST_KILL_AFTER_SEND
+ * set to 1 the process is killed the moment the server has taken a mail,
+ * before the database says so, the window no SMTP client can close.
+ */
+static void test_kill_after_send(void)
+{
+	const char *v = getenv("PATCHBOT_TEST_KILL_AFTER_SEND");
+
+	if (v && !strcmp(v, "1"))
+		raise(SIGKILL);
+}
+
 static int mark_sent(struct store *st, int64_t id, int64_t now)
 {
 	sqlite3_stmt *s = store_stmt(st,
-		"UPDATE outbox SET state = 'sent', sent_at = ?,"
+		"UPDATE outbox SET state = 'sent', sent_at = ?, in_flight = 0,"
 		" attempts = attempts + 1, last_error = NULL WHERE id = ?");
 
 	if (!s)
@@ -449,7 +463,7 @@ static int mark_failed(struct store *st, int64_t id, int64_t attempts,
 		       const char *why)
 {
 	sqlite3_stmt *s = store_stmt(st,
-		"UPDATE outbox SET state = 'failed', attempts = ?,"
+		"UPDATE outbox SET state = 'failed', attempts = ?, in_flight = 0,"
 		" last_error = ? WHERE id = ?");
 
 	if (!s)
@@ -464,7 +478,7 @@ static int mark_deferred(struct store *st, int64_t id, int64_t attempts,
 			 int64_t next, const char *why)
 {
 	sqlite3_stmt *s = store_stmt(st,
-		"UPDATE outbox SET attempts = ?, next_attempt = ?,"
+		"UPDATE outbox SET attempts = ?, next_attempt = ?, in_flight = 0,"
 		" last_error = ? WHERE id = ?");
 
 	if (!s)
@@ -477,14 +491,16 @@ static int mark_deferred(struct store *st, int64_t id, int64_t attempts,
 }
 
 /*
- * Claim a due row: push its next_attempt past the lease.  0 when another
- * process took it (or it is no longer pending), 1 claimed, -1 error.
+ * Claim a due row: push its next_attempt past the lease and mark it in
+ * flight (in_flight 1, or 3 for a row whose earlier transfer a stop cut
+ * off: see smtp_release_leases).  0 when another process took it (or it
+ * is no longer pending), 1 claimed, -1 error.
  */
 static int claim(struct store *st, int64_t id, int64_t now)
 {
 	sqlite3_stmt *s = store_stmt(st,
-		"UPDATE outbox SET next_attempt = ? WHERE id = ?"
-		" AND state = 'pending' AND next_attempt <= ?");
+		"UPDATE outbox SET next_attempt = ?, in_flight = in_flight | 1"
+		" WHERE id = ? AND state = 'pending' AND next_attempt <= ?");
 
 	if (!s)
 		return -1;
@@ -496,27 +512,35 @@ static int claim(struct store *st, int64_t id, int64_t now)
 	return sqlite3_changes(st->db) ? 1 : 0;
 }
 
-int smtp_release_leases(struct store *st)
+int smtp_release_leases(struct store *st, const struct config *cfg)
 {
+	bool confirm = cfg->smtp_confirm_copy && cfg->bot_address;
 	sqlite3_stmt *s = store_stmt(st,
-		"UPDATE outbox SET next_attempt = 0 WHERE state = 'pending'"
-		" AND attempts = 0 AND next_attempt > ?");
+		"UPDATE outbox SET in_flight = ?1, next_attempt = ?2,"
+		" last_error = ?3 WHERE state = 'pending' AND in_flight IN (1, 3)");
 	int n;
 
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, now_seconds());
+	sqlite3_bind_int(s, 1, confirm ? 2 : 0);
+	sqlite3_bind_int64(s, 2, confirm ? now_seconds() + cfg->smtp_confirm_wait : 0);
+	store_bind_text(s, 3, confirm ? "its sending was cut off: waiting for its copy"
+				      : "its sending was cut off");
 	if (store_done(st, s))
 		return -1;
 	n = sqlite3_changes(st->db);
-	if (n)
+	if (n && confirm)
+		log_info("SMTP: %d mail(s) whose sending was cut off wait up to"
+			 " %lld s for their copies to come back before they go again",
+			 n, (long long)cfg->smtp_confirm_wait);
+	else if (n)
 		log_info("SMTP: %d mail(s) whose sending was cut off will go out now", n);
 	return n;
 }
 
 /* One outbox row, copied out of sqlite so no query stays open. */
 struct row {
-	int64_t id, attempts, created;
+	int64_t id, attempts, created, in_flight;
 	char *from;
 	struct strlist rcpts;
 	struct buf body;
@@ -533,8 +557,8 @@ static void row_release(struct row *r)
 static int load_row(struct store *st, int64_t id, struct row *r)
 {
 	sqlite3_stmt *s = store_stmt(st,
-		"SELECT envelope_from, recipients, raw, attempts, created"
-		" FROM outbox WHERE id = ? AND state = 'pending'");
+		"SELECT envelope_from, recipients, raw, attempts, created,"
+		" in_flight FROM outbox WHERE id = ? AND state = 'pending'");
 	const char *rcpts;
 	int rc;
 
@@ -571,6 +595,7 @@ static int load_row(struct store *st, int64_t id, struct row *r)
 		(size_t)sqlite3_column_bytes(s, 2));
 	r->attempts = sqlite3_column_int64(s, 3);
 	r->created = sqlite3_column_int64(s, 4);
+	r->in_flight = sqlite3_column_int64(s, 5);
 	sqlite3_reset(s);
 	return 1;
 }
@@ -604,12 +629,14 @@ static int due_ids(struct store *st, int64_t now, int64_t **ids, size_t *nr)
 }
 
 /*
- * Send one row over h and record the outcome.  Returns the outcome, or -1
- * when the database failed; *retry_at is the row's next_attempt after a
- * temporary failure.
+ * Send one row over h and record the outcome.  self (or NULL) is an
+ * envelope recipient added to every mail: the bot's own address, whose
+ * copy confirms the send after a crash (smtp.confirmCopy).  Returns the
+ * outcome, or -1 when the database failed; *retry_at is the row's
+ * next_attempt after a temporary failure.
  */
 static int deliver(struct store *st, CURL *h, char *errbuf, struct row *r,
-		   struct smtp_stats *stats, int64_t *retry_at)
+		   const char *self, struct smtp_stats *stats, int64_t *retry_at)
 {
 	struct transfer t = {
 		.body = r->body.s, .len = r->body.len,
@@ -643,6 +670,19 @@ static int deliver(struct store *st, CURL *h, char *errbuf, struct row *r,
 	if (bad.len)
 		log_warnx("outbox mail %lld: skipping invalid recipient(s) %s",
 			  (long long)r->id, bad.s);
+	if (rcpts && self && address_ok(self) && !strlist_has_icase(&r->rcpts, self)) {
+		struct curl_slist *n = curl_slist_append(rcpts, self);
+
+		if (!n) {
+			fprintf(stderr, "fatal: out of memory\n");
+			abort();
+		}
+		rcpts = n;
+	}
+	if (r->in_flight == 3)
+		log_warnx("outbox mail %lld: no copy came back after a stop cut"
+			  " its sending off; sending it again (it may arrive twice)",
+			  (long long)r->id);
 	if (!address_ok(r->from) || !rcpts) {
 		why = !address_ok(r->from)
 			? xasprintf("invalid envelope sender '%s'", r->from)
@@ -680,6 +720,7 @@ record:
 	now = now_seconds();
 	switch (out) {
 	case SENT:
+		test_kill_after_send();
 		ret = mark_sent(st, r->id, now);
 		if (ret) {
 			/* The server has it; it goes again when the lease ends. */
@@ -806,7 +847,9 @@ int smtp_flush(struct store *st, const struct config *cfg,
 		}
 		if (!got)
 			continue;
-		got = deliver(st, h, errbuf, &r, stats, &hold);
+		got = deliver(st, h, errbuf, &r,
+			      cfg->smtp_confirm_copy ? cfg->bot_address : NULL,
+			      stats, &hold);
 		row_release(&r);
 		if (got < 0) {
 			status = -1;

@@ -5,8 +5,10 @@
  * marked sent in sqlite at once.  Temporary failures (4xx, connection
  * refused, time-outs) are retried with exponential backoff; permanent ones
  * (5xx) are marked failed with the server's answer.  Nothing is lost, and
- * across restarts nothing is sent twice (short of a crash between the
- * server's "250" and the sqlite commit that follows it).
+ * across restarts nothing is sent twice: SMTP cannot say whether a mail
+ * whose transfer a crash cut off was taken, so every mail also goes to
+ * bot.address, and a copy that comes back marks it sent (smtp.confirmCopy;
+ * see smtp_release_leases).
  */
 #ifndef PATCHBOT_SMTP_H
 #define PATCHBOT_SMTP_H
@@ -49,10 +51,12 @@ int smtp_flush(struct store *st, const struct config *cfg,
 
 /*
  * At start-up, when no transfer of this process can be under way: a mail
- * never tried yet but leased (claimed just before a transfer that a crash
- * cut off) is made due at once instead of after the lease.  Returns how
- * many, or -1.
+ * whose transfer a crash cut off (still in flight) may or may not have
+ * reached the server.  With smtp.confirmCopy (and bot.address), it waits
+ * smtp.confirmWait seconds for its copy to come back through the bot's
+ * mailbox (outbox_confirm_copy marks it sent then) and only then goes
+ * again; without, it is made due at once.  Returns how many, or -1.
  */
-int smtp_release_leases(struct store *st);
+int smtp_release_leases(struct store *st, const struct config *cfg);
 
 #endif

@@ -334,6 +334,15 @@ static const char *const migrations[] = {
 	"  SELECT p.id, CASE WHEN p.diff_off IS NULL THEN p.diff ELSE"
 	"    CAST(substr(CAST(m.body AS BLOB), p.diff_off + 1, p.diff_len) AS TEXT)"
 	"  END FROM patches p JOIN messages m ON m.id = p.message_id;",
+
+	/*
+	 * outbox.in_flight (issue 9): 1 while a transfer of the row is under
+	 * way (set by the claim, cleared by its outcome); 2 when a stop cut
+	 * that transfer off and the row waits for its copy to come back
+	 * through the bot's own mailbox (smtp.confirmCopy) before it is sent
+	 * again.  A copy that comes back proves the server took the mail.
+	 */
+	"ALTER TABLE outbox ADD COLUMN in_flight INTEGER NOT NULL DEFAULT 0;",
 };
 #define NR_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -30,7 +30,9 @@ write_bot_config "$TEST_TMP/config" "[tree]
 	repo = $repo
 [limits]
 	repliesPerSender = 100000
-	repliesPerHour = 100000"
+	repliesPerHour = 100000
+[smtp]
+	confirmWait = 20"
 db="$TEST_TMP/state.db"
 LOG="$TEST_TMP/daemon.log"
 sent="$TEST_TMP/sent-ids"
@@ -212,15 +214,19 @@ while read -r user mid; do
 	fi
 done <"$TEST_TMP/expected"
 # SMTP has no two-phase commit: a kill after the server took a mail and
-# before the database says so sends it again at the next start, and the
-# daemon logs how many sends a kill cut off.  Only those may repeat.
+# before the database says so leaves the mail in doubt.  Its copy to the
+# bot's own mailbox (smtp.confirmCopy) settles it: a copy that comes back
+# marks it sent.  Only a mail whose copy did not come back within
+# smtp.confirmWait goes again, and the daemon warns of each: none should.
 cutoff=$(sed -n 's/.*SMTP: \([0-9]*\) mail(s) whose sending was cut off.*/\1/p' "$LOG" |
 	awk '{ n += $1 } END { print n + 0 }')
+confirmed=$(grep -c 'came back through the mailbox' "$LOG" || true)
+resent=$(grep -c 'no copy came back' "$LOG" || true)
 echo "# $(wc -l <"$TEST_TMP/expected") deliveries expected; $dups twice;" \
-	"$cutoff sends cut off by a kill"
+	"$cutoff sends cut off by a kill, $confirmed confirmed by their copy," \
+	"$resent sent again"
 expect_eq "$missing" 0 "replies missing from a mailbox"
-expect_eq "$([ "$dups" -le "$cutoff" ] && echo yes)" yes \
-	"replies twice only where a kill cut the send off"
+expect_eq "$dups" 0 "replies delivered twice"
 expect_eq "$(awk '$3 > 1' "$TEST_TMP/boxes" | wc -l)" "$dups" \
 	"no other Message-ID twice in any mailbox"
 
@@ -237,6 +243,36 @@ expect_eq "$(git -C "$repo" rev-list --count master..mm-unstable)" $((UNITS * 3)
 	"commits on mm-unstable"
 echo "# branches repaired at start-up: $(grep -c 'did not match the queue state\|was missing; created' "$LOG" || true)"
 echo "# daemon starts: $(grep -c ' running: ' "$LOG" || true)"
+
+begin "a kill right after the server took a reply: its copy settles it"
+kill -9 "$(cat "$pidfile")" 2>/dev/null
+wait "$(cat "$pidfile")" 2>/dev/null
+mail_file "$mails/cut" "Helper <submitter+cut@$PB_DOMAIN>" "bot@$PB_DOMAIN" \
+	"help once" "cut.$$@$PB_DOMAIN" "" "help"
+smtp_send "submitter+cut@$PB_DOMAIN" "bot@$PB_DOMAIN" "$mails/cut"
+# the daemon kills itself between the server's 250 and the database
+PATCHBOT_TEST_KILL_AFTER_SEND=1 "$PATCHBOT" -c "$TEST_TMP/config" run >>"$LOG" 2>&1 &
+echo $! >"$pidfile"
+cut_pid=$(cat "$pidfile")
+wait "$cut_pid"
+expect_eq "$?" 137 "the daemon died of the kill after the send"
+reply_id=$(q "SELECT o.message_id FROM outbox o JOIN messages m ON m.id = o.cause_id
+	WHERE m.message_id = 'cut.$$@$PB_DOMAIN'")
+expect_eq "$(q "SELECT state || ' ' || in_flight FROM outbox WHERE message_id = '$reply_id'")" \
+	"pending 1" "the database does not know the reply went out"
+start_daemon
+echo "$DAEMON" >"$pidfile"
+reply_settled() {
+	[ "$(q "SELECT state FROM outbox WHERE message_id = '$reply_id'")" = sent ]
+}
+wait_until 120 reply_settled
+expect_eq $? 0 "the reply is marked sent"
+expect_eq "$(box_ids submitter | grep -c "^$reply_id\$")" 1 \
+	"the reply is in the submitter's mailbox once"
+expect_eq "$(grep -c "outbox mail [0-9]* came back through the mailbox" "$LOG")" \
+	"$((confirmed + 1))" "its copy confirmed it"
+expect_eq "$(grep -c 'no copy came back' "$LOG" || true)" "$resent" \
+	"nothing was sent again"
 
 # after a failure, what the daemon complained of, and the pending mail
 if [ "$failed" -ne 0 ]; then

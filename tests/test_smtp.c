@@ -485,7 +485,18 @@ static void test_never_twice(void **state)
 	assert_int_equal(row_int(c, a, "attempts"), 1);
 }
 
-/* A lease left by a crash mid-transfer: given back at start-up, sent now. */
+/* Mark a row as a crash leaves it: claimed, its transfer under way. */
+static void cut_off(struct ctx *c, int64_t id)
+{
+	char *q = xasprintf("UPDATE outbox SET in_flight = 1, next_attempt = %lld"
+			    " WHERE id = %lld", (long long)now_seconds() + 300,
+			    (long long)id);
+
+	sql(c, q);
+	free(q);
+}
+
+/* Without smtp.confirmCopy, a send a crash cut off goes again at once. */
 static void test_release_leases(void **state)
 {
 	struct ctx *c = *state;
@@ -494,17 +505,112 @@ static void test_release_leases(void **state)
 	char *q = xasprintf("UPDATE outbox SET next_attempt = %lld",
 			    (long long)now_seconds() + 300);
 
+	cut_off(c, a);
+	/* b failed once before: its backoff is not a lease and stays */
 	sql(c, q);
 	free(q);
-	/* b failed once before: its backoff is not a lease and stays */
 	sql(c, "UPDATE outbox SET attempts = 1, last_error = '451 later' WHERE message_id = 'tried@test'");
 	assert_int_equal(flush(c), 0);
 	assert_int_equal(c->stats.sent, 0);
-	assert_int_equal(smtp_release_leases(&c->st), 1);
+	assert_int_equal(smtp_release_leases(&c->st, &c->cfg), 1);
 	assert_int_equal(flush(c), 0);
 	assert_int_equal(c->stats.sent, 1);
 	assert_row_str(c, a, "state", "sent");
+	assert_int_equal(row_int(c, a, "in_flight"), 0);
 	assert_row_str(c, b, "state", "pending");
+	/* and a flush clears the mark of what it sent */
+	assert_int_equal(smtp_release_leases(&c->st, &c->cfg), 0);
+}
+
+/* mail as a server delivers it: header fields on top, CRLF line ends */
+static char *as_delivered(const char *mail)
+{
+	struct buf b = BUF_INIT(BUF_NOLIMIT);
+
+	buf_adds(&b, "Return-Path: <bot@example.org>\r\n"
+		     "Delivered-To: bot@example.org\r\n"
+		     "Received: from localhost by mx.example.org;\r\n"
+		     "\tFri, 27 Nov 2026 17:00:00 +0000\r\n");
+	for (const char *p = mail; *p; p++) {
+		if (*p == '\n' && (p == mail || p[-1] != '\r'))
+			buf_addch(&b, '\r');
+		buf_addch(&b, *p);
+	}
+	return buf_detach(&b, NULL);
+}
+
+/*
+ * With smtp.confirmCopy every mail also goes to bot.address.  A send a
+ * crash cut off waits for that copy: when it comes back, the mail is
+ * marked sent and never goes twice; a mail with its Message-ID but other
+ * text does not count; when no copy comes within smtp.confirmWait, the
+ * mail goes again.
+ */
+static void test_cut_off_send_confirmed_by_copy(void **state)
+{
+	struct ctx *c = *state;
+	int64_t a, b, d;
+	char *copy, *forged;
+
+	c->cfg.smtp_confirm_copy = true;
+	c->cfg.smtp_confirm_wait = 300;
+	a = queue(c, "a@test", "rita@example.org bot@example.org", mail_a);
+	b = queue(c, "b@test", "sam@example.org", mail_b);
+	assert_int_equal(flush(c), 0);
+	assert_int_equal(c->stats.sent, 2);
+	/* the copy goes to the bot once, also when it is a recipient already */
+	assert_int_equal(c->f.rcpts.nr, 4);
+	assert_string_equal(c->f.rcpts.v[0], "<rita@example.org>");
+	assert_string_equal(c->f.rcpts.v[1], "<bot@example.org>");
+	assert_string_equal(c->f.rcpts.v[2], "<sam@example.org>");
+	assert_string_equal(c->f.rcpts.v[3], "<bot@example.org>");
+	assert_row_str(c, a, "state", "sent");
+	assert_row_str(c, b, "state", "sent");
+
+	/* a copy of a mail sent already changes nothing */
+	copy = as_delivered(mail_b);
+	assert_int_equal(outbox_confirm_copy(&c->st, "b@test", copy, strlen(copy)), 0);
+	free(copy);
+
+	d = queue(c, "d@test", "rita@example.org", mail_a);
+	cut_off(c, d);
+	assert_int_equal(smtp_release_leases(&c->st, &c->cfg), 1);
+	assert_int_equal(row_int(c, d, "in_flight"), 2);
+	assert_in_range(row_int(c, d, "next_attempt"), now_seconds() + 299,
+			now_seconds() + 301);
+	assert_row_has(c, d, "last_error", "waiting for its copy");
+	/* it waits: nothing is sent */
+	assert_int_equal(flush(c), 0);
+	assert_int_equal(c->stats.sent, 0);
+	assert_int_equal(c->f.bodies.nr, 2);
+
+	/* the same Message-ID with other text is not its copy */
+	forged = as_delivered(mail_b);
+	assert_int_equal(outbox_confirm_copy(&c->st, "d@test", forged, strlen(forged)), 0);
+	free(forged);
+	/* nor is a mail that ends like it, without its first line */
+	copy = as_delivered(strchr(mail_a, '\n') + 1);
+	assert_int_equal(outbox_confirm_copy(&c->st, "d@test", copy, strlen(copy)), 0);
+	free(copy);
+	assert_row_str(c, d, "state", "pending");
+	copy = as_delivered(mail_a);
+	assert_int_equal(outbox_confirm_copy(&c->st, "d@test", copy, strlen(copy)), 1);
+	free(copy);
+	assert_row_str(c, d, "state", "sent");
+	assert_int_equal(row_int(c, d, "in_flight"), 0);
+	assert_int_equal(flush(c), 0);
+	assert_int_equal(c->f.bodies.nr, 2);
+
+	/* no copy came back in time: it goes again */
+	d = queue(c, "e@test", "rita@example.org", mail_a);
+	cut_off(c, d);
+	assert_int_equal(smtp_release_leases(&c->st, &c->cfg), 1);
+	sql(c, "UPDATE outbox SET next_attempt = 0 WHERE message_id = 'e@test'");
+	assert_int_equal(flush(c), 0);
+	assert_int_equal(c->stats.sent, 1);
+	assert_int_equal(c->f.bodies.nr, 3);
+	assert_row_str(c, d, "state", "sent");
+	assert_int_equal(row_int(c, d, "in_flight"), 0);
 }
 
 static void test_temporary_failure(void **state)
@@ -805,6 +911,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_one_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_never_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_leases, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cut_off_send_confirmed_by_copy,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_temporary_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backoff_grows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_permanent_failure, setup, teardown),
