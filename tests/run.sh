@@ -42,8 +42,8 @@ vg_bad=$(echo "$vg_out" | grep -c '^not ok - ' || true)
 passed=$((passed + vg_ok))
 failed=$((failed + vg_bad))
 # every parser's fuzz target, briefly (longer runs: tests/fuzz/run.sh 1800)
-echo "== fuzz targets, ${FUZZ_SECONDS:-15} s each"
-fuzz_out=$(sh tests/fuzz/run.sh "${FUZZ_SECONDS:-15}" build-test-fuzz) || status=1
+echo "== fuzz targets, ${FUZZ_SECONDS:-60} s each"
+fuzz_out=$(sh tests/fuzz/run.sh "${FUZZ_SECONDS:-60}" build-test-fuzz) || status=1
 echo "$fuzz_out"
 # grep -c exits 1 when it counts nothing: not a failure here
 fuzz_ok=$(echo "$fuzz_out" | grep -c '^ok - ' || true)

@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Run every fuzz target for SECONDS each (default 60), seeded from the mail
-# corpora and the test data.  A crash fails the run; its input is left in
-# OUTDIR/crash-* and belongs in tests/data/fuzz-regressions/ once fixed.
+# Run every fuzz target for SECONDS each (default 60), one per core at a
+# time (FUZZ_JOBS), seeded from the mail corpora and the test data.  A crash
+# fails the run; its input is left in OUTDIR/crash-* and belongs in
+# tests/data/fuzz-regressions/ once fixed.
 # Usage: run.sh [SECONDS] [OUTDIR]
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -44,9 +45,9 @@ printf 'mx.example.org; dkim=pass (2048-bit key) header.d=example.org header.i=@
 printf 'mx.example.org 1; none' >"$seeds/authres/2"
 printf 'mx.example.org; dkim=fail reason="bad signature" header.d="ex ample.org"; arc=none' >"$seeds/authres/3"
 
-status=0
-for src in "$top"/tests/fuzz/fuzz_*.c; do
-	name=$(basename "${src%.c}")
+# run_target NAME: one target for $secs seconds; its verdict in NAME.result
+run_target() {
+	name=$1
 	bin="$out/$name"
 	case $name in
 	fuzz_mail | fuzz_mbox | fuzz_diff) seed=$seeds/mail ;;
@@ -65,11 +66,38 @@ for src in "$top"/tests/fuzz/fuzz_*.c; do
 		-print_final_stats=1 "$work" "$seed" >"$out/$name.log" 2>&1; then
 		stats=$(grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$out/$name.log" |
 			tail -n 1)
-		echo "ok - $name: ${secs}s, $stats"
+		echo "ok - $name: ${secs}s, $stats" >"$out/$name.result"
 	else
-		status=1
-		echo "not ok - $name: crashed, see $out/$name.log"
-		tail -n 30 "$out/$name.log" | sed 's/^/# /'
+		{
+			echo "not ok - $name: crashed, see $out/$name.log"
+			tail -n 30 "$out/$name.log" | sed 's/^/# /'
+		} >"$out/$name.result"
 	fi
+}
+
+# one target per core (FUZZ_JOBS), each for the whole $secs
+jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+names=
+running=0
+for src in "$top"/tests/fuzz/fuzz_*.c; do
+	name=$(basename "${src%.c}")
+	names="$names $name"
+	rm -f "$out/$name.result"
+	run_target "$name" &
+	running=$((running + 1))
+	if [ "$running" -ge "$jobs" ]; then
+		wait
+		running=0
+	fi
+done
+wait
+status=0
+for name in $names; do
+	if [ -f "$out/$name.result" ]; then
+		cat "$out/$name.result"
+	else
+		echo "not ok - $name: no verdict"
+	fi
+	grep -q '^ok - ' "$out/$name.result" 2>/dev/null || status=1
 done
 exit $status
