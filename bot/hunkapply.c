@@ -413,7 +413,6 @@ static int apply_content(struct ctx *c, struct fstate *s, const struct gitdiff_f
 	return f->binary ? apply_binary(c, s, f) : apply_hunks(c, s, f);
 }
 
-/* One file of the patch, as git's check_patch and apply_data would. */
 /*
  * A path git would put in a tree (its verify_path): relative, no empty,
  * "." or ".." part, no ".git" part, at most HUNK_MAX_DEPTH parts deep
@@ -439,6 +438,7 @@ static bool path_ok(const char *path)
 	}
 }
 
+/* One file of the patch, as git's check_patch and apply_data would. */
 static int apply_file(struct ctx *c, const struct gitdiff_file *f)
 {
 	struct fstate *src = NULL, *dst;

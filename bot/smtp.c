@@ -723,7 +723,10 @@ record:
 		test_kill_after_send();
 		ret = mark_sent(st, r->id, now);
 		if (ret) {
-			/* The server has it; it goes again when the lease ends. */
+			/*
+			 * The server has it: its copy marks it sent when it
+			 * comes back, else it goes again when the lease ends.
+			 */
 			log_warnx("outbox mail %lld was sent but cannot be marked"
 				  " sent", (long long)r->id);
 			break;
