@@ -3,9 +3,9 @@
 # test_faults_io: what the daemon meets below it, on the real mail stack.
 # Another process holds sqlite's write lock for longer than the busy
 # timeout; the database's file system fills up; dovecot goes away in the
-# middle of a FETCH of a hundred messages.  Each time: a clear log line,
-# retries, no corruption, every message processed once and every reply
-# delivered once.
+# middle of a FETCH of a hundred messages; postfix is down for three
+# minutes.  Each time: a clear log line, retries, no corruption, every
+# message processed once and every reply delivered once.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-mail.sh"
 
@@ -116,6 +116,36 @@ expect_eq $? 0 "100 replies"
 expect_eq "$(mail_count maintainer)" 100 "exactly 100"
 expect_eq "$(box_dups maintainer)" 0 "none twice"
 expect_eq "$(q "SELECT count(*) FROM outbox WHERE state != 'sent'")" 0 "outbox empty"
+
+begin "postfix down for minutes: the replies wait and go out once it is back"
+postfix -c "$PB_MAIL_DIR/postfix" stop >/dev/null 2>&1
+t_down=$(date +%s)
+# from the list's address, whose mailbox no other part of this test uses
+append_help list smtpdown 5
+wait_until 60 stored "help smtpdown" 5
+expect_eq $? 0 "all five stored while postfix is down"
+# the first try fails at once, the second a minute later (the backoff
+# doubles: the third comes two minutes after that)
+tried() { [ "$(q "SELECT coalesce(max(attempts), 0) FROM outbox WHERE state = 'pending'")" -ge "$1" ]; }
+wait_until 150 tried 2
+expect_eq $? 0 "a second try failed too"
+expect_eq "$(q "SELECT count(*) FROM outbox WHERE state = 'pending'")" 5 "all five wait"
+# each flush tries the oldest due mail and stops at the refused connection
+expect_eq "$([ "$(grep -c 'deferred: .*[Cc]ould.*connect' "$LOG")" -ge 2 ] && echo yes)" yes \
+	"each failed try is logged"
+# stay down until shortly before the third try
+sleep 90
+postfix -c "$PB_MAIL_DIR/postfix" start >/dev/null 2>&1
+echo "# postfix was down for $(($(date +%s) - t_down)) s"
+wait_for_mail list 5 180
+expect_eq $? 0 "five replies once postfix is back"
+expect_eq "$(mail_count list)" 5 "exactly five"
+expect_eq "$(box_dups list)" 0 "none twice"
+outbox_empty() { [ "$(q "SELECT count(*) FROM outbox WHERE state != 'sent'")" = 0 ]; }
+wait_until 30 outbox_empty
+expect_eq $? 0 "outbox empty"
+q "SELECT id, state, attempts, in_flight, last_error FROM outbox WHERE state != 'sent'" |
+	sed 's/^/# unsent: /'
 
 begin "the daemon stops cleanly after all that"
 kill -TERM "$DAEMON"
