@@ -628,6 +628,18 @@ static int due_ids(struct store *st, int64_t now, int64_t **ids, size_t *nr)
 	return 0;
 }
 
+/* l with the envelope recipient a appended (out of memory is fatal). */
+static struct curl_slist *rcpt_append(struct curl_slist *l, const char *a)
+{
+	struct curl_slist *n = curl_slist_append(l, a);
+
+	if (!n) {
+		fprintf(stderr, "fatal: out of memory\n");
+		abort();
+	}
+	return n;
+}
+
 /*
  * Send one row over h and record the outcome.  self (or NULL) is an
  * envelope recipient added to every mail: the bot's own address, whose
@@ -655,30 +667,16 @@ static int deliver(struct store *st, CURL *h, char *errbuf, struct row *r,
 	for (size_t i = 0; i < r->rcpts.nr; i++) {
 		const char *a = r->rcpts.v[i];
 
-		if (address_ok(a)) {
-			struct curl_slist *n = curl_slist_append(rcpts, a);
-
-			if (!n) {
-				fprintf(stderr, "fatal: out of memory\n");
-				abort();
-			}
-			rcpts = n;
-		} else {
+		if (address_ok(a))
+			rcpts = rcpt_append(rcpts, a);
+		else
 			buf_addf(&bad, "%s'%s'", bad.len ? ", " : "", a);
-		}
 	}
 	if (bad.len)
 		log_warnx("outbox mail %lld: skipping invalid recipient(s) %s",
 			  (long long)r->id, bad.s);
-	if (rcpts && self && address_ok(self) && !strlist_has_icase(&r->rcpts, self)) {
-		struct curl_slist *n = curl_slist_append(rcpts, self);
-
-		if (!n) {
-			fprintf(stderr, "fatal: out of memory\n");
-			abort();
-		}
-		rcpts = n;
-	}
+	if (rcpts && self && address_ok(self) && !strlist_has_icase(&r->rcpts, self))
+		rcpts = rcpt_append(rcpts, self);
 	if (r->in_flight == 3)
 		log_warnx("outbox mail %lld: no copy came back after a stop cut"
 			  " its sending off; sending it again (it may arrive twice)",
