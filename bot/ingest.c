@@ -560,8 +560,11 @@ int ingest_message(struct ingest *in, const struct mail_item *item,
 	 * anyway, and a savepoint made sqlite copy every page a message
 	 * touched into its sub-journal.
 	 */
-	if (!in->in_batch && store_begin(in->st))
-		return -1;
+	if (!in->in_batch) {
+		walsync_pace(in->walsync);
+		if (store_begin(in->st))
+			return -1;
+	}
 	in->stats.read++;
 	r = ingest_locked(in, item);
 	if (r < 0)

@@ -16,6 +16,7 @@
 #include "mail.h"
 #include "source.h"
 #include "store.h"
+#include "walsync.h"
 
 enum msg_kind {
 	KIND_PATCH,
@@ -46,6 +47,8 @@ struct ingest {
 	int64_t window;
 	size_t batch;      /* messages per transaction */
 	size_t in_batch;
+	/* checkpoints in a thread of their own (bulk import), or NULL */
+	struct walsync *walsync;
 	struct ingest_stats stats;
 	struct dispatch_stats commands;
 	/*

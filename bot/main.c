@@ -169,6 +169,14 @@ static int cmd_ingest(struct ctx *c, int argc, char **argv)
 	ingest_init(&in, &st, &c->cfg);
 	in.batch = (size_t)batch;
 	in.react = react;
+	{
+		struct buf werr = BUF_INIT(1024);
+
+		in.walsync = walsync_start(&st, WALSYNC_MAX_FRAMES, &werr);
+		if (!in.walsync)
+			log_debug(LOG_DB, "checkpoints stay in the writer: %s", werr.s);
+		buf_release(&werr);
+	}
 	log_set_quiet(quiet);
 	for (int i = 0; i < nr_paths; i++) {
 		struct buf err = BUF_INIT(4096);
@@ -193,6 +201,7 @@ static int cmd_ingest(struct ctx *c, int argc, char **argv)
 		}
 		buf_release(&err);
 	}
+	walsync_stop(in.walsync, NULL);
 	if (!quiet)
 		print_summary(&in.stats, &in.commands);
 	ingest_release(&in);
