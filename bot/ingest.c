@@ -2,6 +2,7 @@
 /* ingest: parse, classify, store and group one message (see ingest.h). */
 #include "ingest.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,16 +67,29 @@ struct parsed {
 	char *from_email;        /* lowercased */
 	const char *ancestors[MAX_ANCESTORS];
 	size_t nr_ancestors;
+	/* parsed ahead too, so that storing is database work only */
+	char *reject;            /* why the message is refused, or NULL */
+	int parsed;              /* m holds the parsed mail */
+	char *changelog;         /* KIND_PATCH: the text above the diff */
+	struct diff diff;        /* KIND_PATCH */
+	/* KIND_PATCH: the changelog's trailers; KIND_REPLY: the reply's */
+	struct trailer_list trailers;
 };
 
 static void parsed_release(struct parsed *p)
 {
-	mail_release(&p->m);
+	if (p->parsed)
+		mail_release(&p->m);
 	subject_info_release(&p->si);
 	free(p->pull_url);
 	free(p->pull_ref);
 	free(p->change_id);
 	free(p->from_email);
+	free(p->reject);
+	free(p->changelog);
+	diff_release(&p->diff);
+	trailer_list_release(&p->trailers);
+	memset(p, 0, sizeof(*p));
 }
 
 /* In-Reply-To, then References from the nearest back; no repeats, not self. */
@@ -282,27 +296,22 @@ static struct placement placement_of(const struct ingest *in,
 static int store_patch(struct ingest *in, struct parsed *p, int64_t row,
 		       int64_t version)
 {
-	struct trailer_list tl = { 0 };
-	struct diff d = { 0 };
 	int64_t patch;
-	char *changelog;
 	const char *body = p->m.body;
-	size_t clen = p->patch_text == body ? p->split.changelog_len : p->m.body_len;
 	sqlite3_stmt *s;
-	int n = p->si.n ? p->si.n : 1, r = -1;
+	int n = p->si.n ? p->si.n : 1, r;
 
-	changelog = str_trim_dup(body, clen);
 	s = store_stmt(in->st,
 		"INSERT INTO patches (message_id, version_id, n, total, title, changelog,"
 		" diff, diff_off, diff_len) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (!s)
-		goto out;
+		return -1;
 	sqlite3_bind_int64(s, 1, row);
 	sqlite3_bind_int64(s, 2, version);
 	sqlite3_bind_int(s, 3, n);
 	sqlite3_bind_int(s, 4, p->si.total ? p->si.total : 1);
 	store_bind_static(s, 5, p->si.title);
-	store_bind_static(s, 6, changelog);
+	store_bind_static(s, 6, p->changelog);
 	/* a diff in the mail text is already stored, in messages.body */
 	if (p->patch_text == body) {
 		sqlite3_bind_text(s, 7, "", 0, SQLITE_STATIC);
@@ -313,22 +322,16 @@ static int store_patch(struct ingest *in, struct parsed *p, int64_t row,
 				  (int)p->split.diff_len, SQLITE_STATIC);
 	}
 	if (store_done(in->st, s))
-		goto out;
+		return -1;
 	patch = sqlite3_last_insert_rowid(in->st->db);
-	diff_parse(p->patch_text + p->split.diff_start, p->split.diff_len, &d);
-	if (insert_diff(in, patch, &d))
-		goto out;
-	trailers_from_changelog(changelog, &tl);
-	for (size_t i = 0; i < tl.nr; i++)
-		if (insert_trailer(in, patch, row, &tl.items[i]))
-			goto out;
+	if (insert_diff(in, patch, &p->diff))
+		return -1;
+	for (size_t i = 0; i < p->trailers.nr; i++)
+		if (insert_trailer(in, patch, row, &p->trailers.items[i]))
+			return -1;
 	r = series_refresh(in->st, version, n, p->si.title);
 	if (r == 1)
 		r = events_version_complete(in->st, reacting(in), version);
-out:
-	trailer_list_release(&tl);
-	diff_release(&d);
-	free(changelog);
 	return r;
 }
 
@@ -350,16 +353,12 @@ static int store_cover(struct ingest *in, int64_t row, int64_t version)
 static int store_reply(struct ingest *in, struct parsed *p, int64_t row,
 		       int64_t version)
 {
-	struct trailer_list tl = { 0 };
+	const struct trailer_list *tl = &p->trailers;
 	int64_t parent;
 	sqlite3_stmt *s;
-	int r = 0;
 
-	if (!version)
+	if (!version || !tl->nr)
 		return 0;
-	trailers_from_reply(p->m.body, &tl);
-	if (!tl.nr)
-		goto out;
 	/* the nearest ancestor that is a patch or the cover */
 	parent = 0;
 	s = store_stmt(in->st,
@@ -377,27 +376,24 @@ static int store_reply(struct ingest *in, struct parsed *p, int64_t row,
 		"SELECT p.id FROM patches p WHERE p.message_id = ?1 UNION ALL"
 		" SELECT p.id FROM patches p JOIN versions v ON v.id = p.version_id"
 		" WHERE v.cover_id = ?1 ORDER BY 1");
-	if (!s || !parent) {
-		r = s ? 0 : -1;
-		goto out;
-	}
+	if (!s || !parent)
+		return s ? 0 : -1;
 	{
 		int64_t ids[1024];
 		size_t nr = 0;
+		int r = 0;
 
 		sqlite3_bind_int64(s, 1, parent);
 		while (sqlite3_step(s) == SQLITE_ROW && nr < 1024)
 			ids[nr++] = sqlite3_column_int64(s, 0);
 		sqlite3_reset(s);
 		for (size_t i = 0; i < nr && !r; i++)
-			for (size_t j = 0; j < tl.nr && !r; j++)
-				r = insert_trailer(in, ids[i], row, &tl.items[j]);
+			for (size_t j = 0; j < tl->nr && !r; j++)
+				r = insert_trailer(in, ids[i], row, &tl->items[j]);
 		if (!r && nr)
 			r = events_trailers_added(in->st, reacting(in), row);
+		return r;
 	}
-out:
-	trailer_list_release(&tl);
-	return r;
 }
 
 static int is_duplicate(struct ingest *in, const char *message_id)
@@ -456,66 +452,96 @@ static int store_rejected(struct ingest *in, const struct mail_item *item,
 	return KIND_REJECTED;
 }
 
-/* The work of one message inside a transaction; returns its kind or -1. */
-static int ingest_locked(struct ingest *in, const struct mail_item *item)
+/* Mail from the bot itself: its copy of a reply it sent. */
+static int from_bot(const struct ingest *in, const struct parsed *p)
+{
+	return p->parsed && in->cfg && in->cfg->bot_address &&
+	       !strcasecmp(p->m.from.email, in->cfg->bot_address);
+}
+
+/*
+ * The half of the work that needs no database: check the size, parse,
+ * classify, and parse the diff and the trailers.  Bulk ingest runs it in
+ * a thread of its own.  Fills *p, which parsed_release() frees.
+ */
+static void prepare(const struct ingest *in, const struct mail_item *item,
+		    struct parsed *p)
 {
 	struct buf err = BUF_INIT(1024);
-	struct parsed p;
-	int64_t row, thread = 0, version = 0, unused;
-	int r;
 
-	memset(&p, 0, sizeof(p));
+	memset(p, 0, sizeof(*p));
 	if (item->full_size > in->limits.max_size) {
 		buf_addf(&err, "message is %zu bytes, over the limit of %zu",
 			 item->full_size, in->limits.max_size);
-		r = store_rejected(in, item, err.s);
-		buf_release(&err);
-		return r;
+		p->reject = buf_detach(&err, NULL);
+		return;
 	}
-	if (mail_parse(&p.m, item->raw, item->len, &in->limits, &err)) {
-		r = store_rejected(in, item, err.len ? err.s : "cannot parse the message");
+	if (mail_parse(&p->m, item->raw, item->len, &in->limits, &err)) {
+		p->reject = err.len ? buf_detach(&err, NULL)
+				    : xstrdup("cannot parse the message");
 		buf_release(&err);
-		return r;
+		return;
 	}
 	buf_release(&err);
-	/* our own mail coming back may confirm a send a crash cut off */
-	if (in->cfg && in->cfg->bot_address &&
-	    !strcasecmp(p.m.from.email, in->cfg->bot_address) &&
-	    outbox_confirm_copy(in->st, p.m.message_id, item->raw, item->len) < 0) {
-		mail_release(&p.m);
-		return -1;
+	p->parsed = 1;
+	classify(p);
+	if (p->kind == KIND_PATCH) {
+		const char *body = p->m.body;
+		size_t clen = p->patch_text == body ? p->split.changelog_len
+						    : p->m.body_len;
+
+		p->changelog = str_trim_dup(body, clen);
+		diff_parse(p->patch_text + p->split.diff_start, p->split.diff_len,
+			   &p->diff);
+		trailers_from_changelog(p->changelog, &p->trailers);
+	} else if (p->kind == KIND_REPLY) {
+		trailers_from_reply(p->m.body, &p->trailers);
 	}
-	r = is_duplicate(in, p.m.message_id);
+}
+
+/*
+ * The database half, inside a transaction; returns the kind or -1.
+ * item->raw is needed only for a rejected message or the bot's own.
+ */
+static int store_prepared(struct ingest *in, const struct mail_item *item,
+			  struct parsed *p)
+{
+	int64_t row, thread = 0, version = 0, unused;
+	int r = 0;
+
+	if (p->reject)
+		return store_rejected(in, item, p->reject);
+	/* our own mail coming back may confirm a send a crash cut off */
+	if (from_bot(in, p) &&
+	    outbox_confirm_copy(in->st, p->m.message_id, item->raw, item->len) < 0)
+		return -1;
+	r = is_duplicate(in, p->m.message_id);
 	if (r) {
-		mail_release(&p.m);
 		if (r < 0)
 			return -1;
 		in->stats.duplicate++;
 		return KIND_DUPLICATE;
 	}
-	classify(&p);
 	/*
 	 * Place the message before storing it, so that its row is written
 	 * once: setting version_id afterwards rewrote the whole row, body
 	 * and all.
 	 */
-	if (p.kind == KIND_PATCH || p.kind == KIND_COVER) {
-		struct placement pl = placement_of(in, &p, 0);
+	if (p->kind == KIND_PATCH || p->kind == KIND_COVER) {
+		struct placement pl = placement_of(in, p, 0);
 
 		r = series_place(in->st, &pl, &version);
-	} else if (p.kind == KIND_REPLY || p.kind == KIND_OTHER) {
-		r = series_find_thread(in->st, p.ancestors, p.nr_ancestors, &thread, &unused);
-		if (p.kind == KIND_REPLY)
+	} else if (p->kind == KIND_REPLY || p->kind == KIND_OTHER) {
+		r = series_find_thread(in->st, p->ancestors, p->nr_ancestors, &thread, &unused);
+		if (p->kind == KIND_REPLY)
 			version = thread;
 	}
-	row = r ? -1 : insert_message(in, &p, item->where, version);
-	if (row < 0) {
-		parsed_release(&p);
+	row = r ? -1 : insert_message(in, p, item->where, version);
+	if (row < 0)
 		return -1;
-	}
-	switch (p.kind) {
+	switch (p->kind) {
 	case KIND_PATCH:
-		r = store_patch(in, &p, row, version);
+		r = store_patch(in, p, row, version);
 		in->stats.patches++;
 		break;
 	case KIND_COVER:
@@ -525,12 +551,12 @@ static int ingest_locked(struct ingest *in, const struct mail_item *item)
 	case KIND_REPLY:
 	case KIND_OTHER:
 		/* replies and direct mail may carry commands for the thread */
-		if (p.kind == KIND_REPLY)
-			r = store_reply(in, &p, row, thread);
+		if (p->kind == KIND_REPLY)
+			r = store_reply(in, p, row, thread);
 		if (!r)
-			r = dispatch_mail(in->st, reacting(in), &p.m, row, thread,
+			r = dispatch_mail(in->st, reacting(in), &p->m, row, thread,
 					  &in->commands);
-		if (p.kind == KIND_REPLY)
+		if (p->kind == KIND_REPLY)
 			in->stats.replies++;
 		else
 			in->stats.other++;
@@ -540,18 +566,17 @@ static int ingest_locked(struct ingest *in, const struct mail_item *item)
 		break;
 	}
 	/* a pull request may carry a diff too: it counts as both */
-	if (p.pull_url && p.kind != KIND_REPLY)
+	if (p->pull_url && p->kind != KIND_REPLY)
 		in->stats.pulls++;
 	in->stats.added++;
-	log_debug(LOG_MAIL, "%s <%s> %s", msg_kind_name(p.kind), p.m.message_id,
-		  p.m.subject);
-	r = r ? -1 : (int)p.kind;
-	parsed_release(&p);
-	return r;
+	log_debug(LOG_MAIL, "%s <%s> %s", msg_kind_name(p->kind), p->m.message_id,
+		  p->m.subject);
+	return r ? -1 : (int)p->kind;
 }
 
-int ingest_message(struct ingest *in, const struct mail_item *item,
-		   enum msg_kind *kind)
+/* A prepared message into the batch, committing when the batch is full. */
+static int ingest_prepared(struct ingest *in, const struct mail_item *item,
+			   struct parsed *p, enum msg_kind *kind)
 {
 	int r;
 
@@ -566,19 +591,30 @@ int ingest_message(struct ingest *in, const struct mail_item *item,
 			return -1;
 	}
 	in->stats.read++;
-	r = ingest_locked(in, item);
-	if (r < 0)
-		goto fail;
+	r = store_prepared(in, item, p);
+	if (r < 0) {
+		/* a failed database keeps nothing of the batch: a rerun redoes it */
+		store_rollback(in->st);
+		in->in_batch = 0;
+		return -1;
+	}
 	if (kind)
 		*kind = (enum msg_kind)r;
 	if (++in->in_batch >= in->batch)
 		return ingest_flush(in);
 	return 0;
-fail:
-	/* a failed database keeps nothing of the batch: a rerun redoes it */
-	store_rollback(in->st);
-	in->in_batch = 0;
-	return -1;
+}
+
+int ingest_message(struct ingest *in, const struct mail_item *item,
+		   enum msg_kind *kind)
+{
+	struct parsed p;
+	int r;
+
+	prepare(in, item, &p);
+	r = ingest_prepared(in, item, &p, kind);
+	parsed_release(&p);
+	return r;
 }
 
 int ingest_flush(struct ingest *in)
@@ -602,10 +638,9 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static void show_progress_line(struct ingest *in, struct mail_source *src,
+static void show_progress_line(struct ingest *in, size_t done, size_t total,
 			       const struct timespec *t0, int final)
 {
-	size_t total = 0, done = src->progress ? src->progress(src, &total) : 0;
 	double secs = seconds_since(t0), rate = secs > 0 ? (double)in->stats.read / secs : 0;
 
 	fprintf(stderr, "\r%zu messages, %.0f/s", in->stats.read, rate);
@@ -618,23 +653,198 @@ static void show_progress_line(struct ingest *in, struct mail_source *src,
 		fputs("          \n", stderr);
 }
 
-int ingest_source(struct ingest *in, struct mail_source *src, int show_progress,
-		  struct buf *err)
+static size_t source_progress(struct mail_source *src, size_t *total)
+{
+	*total = 0;
+	return src->progress ? src->progress(src, total) : 0;
+}
+
+/* One thread: read, parse and store each message in turn. */
+static int ingest_serial(struct ingest *in, struct mail_source *src,
+			 int show_progress, struct buf *err)
 {
 	struct mail_item item;
 	struct timespec t0;
+	size_t done, total;
 	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while ((r = src->next(src, &item, err)) > 0) {
 		if (ingest_message(in, &item, NULL))
 			return -1;
-		if (show_progress && in->stats.read % 1000 == 0)
-			show_progress_line(in, src, &t0, 0);
+		if (show_progress && in->stats.read % 1000 == 0) {
+			done = source_progress(src, &total);
+			show_progress_line(in, done, total, &t0, 0);
+		}
 	}
 	if (show_progress)
-		show_progress_line(in, src, &t0, 1);
+		show_progress_line(in, 0, 0, &t0, 1);
 	if (ingest_flush(in))
 		return -1;
 	return r;
+}
+
+/*
+ * Bulk ingest in two threads: a reader reads and prepares (parses)
+ * messages into a ring of slots while the caller's thread stores them, in
+ * the same order.  The reader also frees what it allocated, when it
+ * reuses a slot: freeing another thread's blocks made glibc's malloc
+ * fault in pages three times as often.
+ */
+#define PIPE_SLOTS 256
+/* raw bytes parsed ahead at most (a slot may hold a 10 MiB mail) */
+#define PIPE_BYTES ((size_t)32 << 20)
+
+struct pipe_slot {
+	struct parsed p;
+	/* item.raw is a copy when the storing half needs it, else NULL */
+	struct mail_item item;
+	char *raw, *where;
+};
+
+struct pipeline {
+	struct ingest *in;
+	struct mail_source *src;
+	struct pipe_slot *slots;
+	pthread_mutex_t lock;
+	pthread_cond_t filled;  /* a slot was filled, or the source ended */
+	pthread_cond_t drained; /* a slot was stored, or stop */
+	/* under lock: */
+	size_t fill, stored;    /* slots prepared, slots stored (counts) */
+	size_t bytes;           /* raw bytes prepared and not yet stored */
+	size_t done, total;     /* the source's progress */
+	int eof, result, stop;
+	struct buf err;         /* the source's error */
+};
+
+static void slot_release(struct pipe_slot *s)
+{
+	parsed_release(&s->p);
+	free(s->raw);
+	free(s->where);
+	memset(s, 0, sizeof(*s));
+}
+
+static void *pipe_reader(void *arg)
+{
+	struct pipeline *pl = arg;
+	struct buf err = BUF_INIT(4096);
+	int r = 0;
+
+	for (size_t n = 0;; n++) {
+		struct pipe_slot *s = &pl->slots[n % PIPE_SLOTS];
+		struct mail_item item;
+		size_t done, total;
+		int stop;
+
+		pthread_mutex_lock(&pl->lock);
+		/* the slot's last message stored, and not too much in hand */
+		while (!pl->stop && (pl->stored + PIPE_SLOTS <= n ||
+				     (pl->bytes > PIPE_BYTES && pl->stored < n)))
+			pthread_cond_wait(&pl->drained, &pl->lock);
+		stop = pl->stop;
+		pthread_mutex_unlock(&pl->lock);
+		if (stop)
+			break;
+		slot_release(s);
+		r = pl->src->next(pl->src, &item, &err);
+		if (r <= 0)
+			break;
+		done = source_progress(pl->src, &total);
+		prepare(pl->in, &item, &s->p);
+		s->item = item;
+		s->item.where = s->where = item.where ? xstrdup(item.where) : NULL;
+		s->item.raw = NULL;
+		if (s->p.reject || from_bot(pl->in, &s->p))
+			s->item.raw = s->raw = xstrndup(item.raw, item.len);
+		pthread_mutex_lock(&pl->lock);
+		pl->fill = n + 1;
+		pl->bytes += item.len;
+		pl->done = done;
+		pl->total = total;
+		pthread_cond_signal(&pl->filled);
+		pthread_mutex_unlock(&pl->lock);
+	}
+	pthread_mutex_lock(&pl->lock);
+	pl->eof = 1;
+	pl->result = r;
+	if (r < 0)
+		buf_adds(&pl->err, err.s);
+	pthread_cond_signal(&pl->filled);
+	pthread_mutex_unlock(&pl->lock);
+	buf_release(&err);
+	return NULL;
+}
+
+static int ingest_pipelined(struct ingest *in, struct mail_source *src,
+			    int show_progress, struct buf *err)
+{
+	struct pipeline pl = { .in = in, .src = src, .err = BUF_INIT(4096) };
+	struct timespec t0;
+	pthread_t reader;
+	int r = 0;
+
+	pl.slots = xcalloc(PIPE_SLOTS, sizeof(*pl.slots));
+	pthread_mutex_init(&pl.lock, NULL);
+	pthread_cond_init(&pl.filled, NULL);
+	pthread_cond_init(&pl.drained, NULL);
+	if (pthread_create(&reader, NULL, pipe_reader, &pl)) {
+		free(pl.slots);
+		return ingest_serial(in, src, show_progress, err);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (size_t n = 0;; n++) {
+		struct pipe_slot *s = &pl.slots[n % PIPE_SLOTS];
+		size_t done, total;
+
+		pthread_mutex_lock(&pl.lock);
+		while (pl.fill <= n && !pl.eof)
+			pthread_cond_wait(&pl.filled, &pl.lock);
+		if (pl.fill <= n) {
+			pthread_mutex_unlock(&pl.lock);
+			break;
+		}
+		done = pl.done;
+		total = pl.total;
+		pthread_mutex_unlock(&pl.lock);
+		r = ingest_prepared(in, &s->item, &s->p, NULL);
+		pthread_mutex_lock(&pl.lock);
+		pl.stored = n + 1;
+		pl.bytes -= s->item.len;
+		pthread_cond_signal(&pl.drained);
+		pthread_mutex_unlock(&pl.lock);
+		if (r)
+			break;
+		if (show_progress && in->stats.read % 1000 == 0)
+			show_progress_line(in, done, total, &t0, 0);
+	}
+	pthread_mutex_lock(&pl.lock);
+	pl.stop = 1;
+	pthread_cond_signal(&pl.drained);
+	pthread_mutex_unlock(&pl.lock);
+	pthread_join(reader, NULL);
+	for (size_t i = 0; i < PIPE_SLOTS; i++)
+		slot_release(&pl.slots[i]);
+	free(pl.slots);
+	pthread_cond_destroy(&pl.drained);
+	pthread_cond_destroy(&pl.filled);
+	pthread_mutex_destroy(&pl.lock);
+	if (pl.err.len)
+		buf_adds(err, pl.err.s);
+	buf_release(&pl.err);
+	if (r)
+		return -1;
+	if (show_progress)
+		show_progress_line(in, 0, 0, &t0, 1);
+	if (ingest_flush(in))
+		return -1;
+	return pl.result;
+}
+
+int ingest_source(struct ingest *in, struct mail_source *src, int show_progress,
+		  struct buf *err)
+{
+	if (in->parse_ahead)
+		return ingest_pipelined(in, src, show_progress, err);
+	return ingest_serial(in, src, show_progress, err);
 }

@@ -3,8 +3,10 @@
  * ingest: the one pipeline every message goes through, whatever its source
  * (a file, a Maildir, stdin, IMAP): parse, classify, store, group into
  * series, attach review trailers.  One sqlite transaction per message, or
- * per batch of messages in bulk mode (a savepoint keeps each message
- * atomic inside the batch).
+ * per batch of messages in bulk mode (a failure rolls the whole batch
+ * back; a rerun redoes it).  Each message is prepared (parsed, no
+ * database) and then stored; a bulk import prepares in a second thread
+ * and checkpoints in a third (walsync.h).
  */
 #ifndef PATCHBOT_INGEST_H
 #define PATCHBOT_INGEST_H
@@ -49,6 +51,11 @@ struct ingest {
 	size_t in_batch;
 	/* checkpoints in a thread of their own (bulk import), or NULL */
 	struct walsync *walsync;
+	/*
+	 * ingest_source() reads and parses in a second thread while this
+	 * one stores (bulk import).
+	 */
+	bool parse_ahead;
 	struct ingest_stats stats;
 	struct dispatch_stats commands;
 	/*

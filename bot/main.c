@@ -169,6 +169,7 @@ static int cmd_ingest(struct ctx *c, int argc, char **argv)
 	ingest_init(&in, &st, &c->cfg);
 	in.batch = (size_t)batch;
 	in.react = react;
+	in.parse_ahead = true;
 	{
 		struct buf werr = BUF_INIT(1024);
 
