@@ -136,53 +136,82 @@ static char *digest(struct store *st)
 		" FROM messages m ORDER BY m.id)");
 }
 
-/* Ingest the corpus folder rel, once in one thread and once in two. */
+/* Ingest path twice (the second time all duplicate) in one thread, then
+ * in two: the same database. */
+static void compare_modes(const char *path)
+{
+	char *d[2];
+	size_t added[2], rejected[2];
+
+	for (int ahead = 0; ahead < 2; ahead++) {
+		struct buf err = BUF_INIT(4096);
+		struct mail_source *src;
+		struct store st;
+		struct ingest in;
+
+		test_store_open(&st);
+		ingest_init(&in, &st, NULL);
+		in.batch = 7;
+		in.parse_ahead = ahead;
+		src = source_open(path, in.limits.max_size + 1, &err);
+		assert_non_null(src);
+		assert_int_equal(ingest_source(&in, src, 0, &err), 0);
+		src->free(src);
+		added[ahead] = in.stats.added;
+		src = source_open(path, in.limits.max_size + 1, &err);
+		assert_non_null(src);
+		assert_int_equal(ingest_source(&in, src, 0, &err), 0);
+		src->free(src);
+		assert_int_equal(in.stats.added, added[ahead]);
+		rejected[ahead] = in.stats.rejected;
+		d[ahead] = digest(&st);
+		ingest_release(&in);
+		store_close(&st);
+		buf_release(&err);
+	}
+	assert_true(added[0] > 0);
+	assert_int_equal(added[1], added[0]);
+	assert_int_equal(rejected[1], rejected[0]);
+	assert_string_equal(d[1], d[0]);
+	free(d[0]);
+	free(d[1]);
+}
+
 static void test_parse_ahead_same_result(void **state)
 {
 	static const char *const folders[] = {
 		"patchwork/mail", "patchwork/series", "patchwork/fuzz",
 	};
+	char *dir, *mail;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(folders) / sizeof(*folders); i++) {
-		char *path = corpus_path(folders[i]), *d[2];
-		size_t added[2], rejected[2];
+		char *path = corpus_path(folders[i]);
 
-		for (int ahead = 0; ahead < 2; ahead++) {
-			struct buf err = BUF_INIT(4096);
-			struct mail_source *src;
-			struct store st;
-			struct ingest in;
-
-			test_store_open(&st);
-			ingest_init(&in, &st, NULL);
-			in.batch = 7;
-			in.parse_ahead = ahead;
-			src = source_open(path, in.limits.max_size + 1, &err);
-			assert_non_null(src);
-			assert_int_equal(ingest_source(&in, src, 0, &err), 0);
-			/* and again: all of it is duplicate now */
-			src->free(src);
-			added[ahead] = in.stats.added;
-			src = source_open(path, in.limits.max_size + 1, &err);
-			assert_non_null(src);
-			assert_int_equal(ingest_source(&in, src, 0, &err), 0);
-			src->free(src);
-			assert_int_equal(in.stats.added, added[ahead]);
-			rejected[ahead] = in.stats.rejected;
-			d[ahead] = digest(&st);
-			ingest_release(&in);
-			store_close(&st);
-			buf_release(&err);
-		}
-		assert_true(added[0] > 0);
-		assert_int_equal(added[1], added[0]);
-		assert_int_equal(rejected[1], rejected[0]);
-		assert_string_equal(d[1], d[0]);
-		free(d[0]);
-		free(d[1]);
+		compare_modes(path);
 		free(path);
 	}
+	/*
+	 * A public-inbox epoch of the single mails: the reader thread walks
+	 * it with libgit2.
+	 */
+	dir = test_tmpdir("pbbulk");
+	mail = corpus_path("patchwork/mail");
+	{
+		char *cmd = xasprintf("git init -q w && cd w && for f in '%s'/*; do"
+				      " sed '1{/^From /d}' \"$f\" >m && git add m &&"
+				      " git commit -q -m m || exit 1;"
+				      " done && git clone -q --bare . ../inbox.git", mail);
+		char *inbox = xasprintf("%s/inbox.git", dir);
+
+		test_git_ident();
+		test_sh(dir, cmd);
+		compare_modes(inbox);
+		free(inbox);
+		free(cmd);
+	}
+	free(mail);
+	test_rmtree(dir);
 }
 
 /* A source of generated patch mail that fails, or never ends. */
