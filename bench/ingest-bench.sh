@@ -24,29 +24,26 @@ slice() {
 	echo "$corpus/slice-$1.mbox"
 }
 
-# report LABEL MESSAGES TIMEFILE
-report() {
-	awk -v l="$1" -v n="$2" '
-		/Elapsed \(wall clock\)/ {
-			t = $NF; s = 0; k = split(t, a, ":")
-			for (i = 1; i <= k; i++) s = s * 60 + a[i]
-		}
-		/Maximum resident set size/ { rss = $NF }
-		END {
-			printf "%-10s %8d messages %8.2f s %9.0f msg/s  peak RSS %6.1f MiB\n",
-				l, n, s, n / s, rss / 1024
-		}' "$3"
-}
+. "$(dirname "$0")/lib-time.sh"
 
 total=$(grep -c '^From ' "$corpus/corpus.mbox")
+# the whole corpus RUNS times (default 3): this machine's load varies
+runs=${RUNS:-3}
 for n in 1000 10000 "$total"; do
 	if [ "$n" = "$total" ]; then mbox=$corpus/corpus.mbox; else mbox=$(slice "$n"); fi
-	rm -rf "$work/pb" && mkdir "$work/pb"
-	printf '[bot]\n\tdatabase = %s/pb/patchbot.db\n' "$work" >"$work/pb/config"
-	/usr/bin/time -v -o "$work/time" \
-		"$patchbot" -c "$work/pb/config" ingest --quiet "$mbox"
-	report patchbot "$n" "$work/time"
-done
+	k=1
+	[ "$n" = "$total" ] && k=$runs
+	for i in $(seq 1 "$k"); do
+		rm -rf "$work/pb" && mkdir "$work/pb"
+		printf '[bot]\n\tdatabase = %s/pb/patchbot.db\n' "$work" >"$work/pb/config"
+		/usr/bin/time -v -o "$work/time" \
+			"$patchbot" -c "$work/pb/config" ingest --quiet "$mbox"
+		report patchbot "$n" "$work/time"
+	done
+done | tee "$work/runs"
+# the median of the whole corpus's runs
+grep " $total messages" "$work/runs" | sort -k4 -n |
+	awk -v k="$runs" 'NR == int((k + 1) / 2) { sub(/^patchbot  /, "median    "); print }'
 
 [ "$lei_n" -gt 0 ] || exit 0
 command -v lei >/dev/null || { echo "lei: not installed (apt-get install lei)" >&2; exit 0; }
