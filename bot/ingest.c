@@ -755,6 +755,7 @@ static void *pipe_reader(void *arg)
 		s->item = item;
 		s->item.where = s->where = item.where ? xstrdup(item.where) : NULL;
 		s->item.raw = NULL;
+		/* xstrndup copies len bytes, NULs and all */
 		if (s->p.reject || from_bot(pl->in, &s->p))
 			s->item.raw = s->raw = xstrndup(item.raw, item.len);
 		pthread_mutex_lock(&pl->lock);
@@ -789,6 +790,9 @@ static int ingest_pipelined(struct ingest *in, struct mail_source *src,
 	pthread_cond_init(&pl.filled, NULL);
 	pthread_cond_init(&pl.drained, NULL);
 	if (pthread_create(&reader, NULL, pipe_reader, &pl)) {
+		pthread_cond_destroy(&pl.drained);
+		pthread_cond_destroy(&pl.filled);
+		pthread_mutex_destroy(&pl.lock);
 		free(pl.slots);
 		return ingest_serial(in, src, show_progress, err);
 	}

@@ -294,6 +294,69 @@ static void test_parse_ahead_errors(void **state)
 	buf_release(&err);
 }
 
+/* One message given as bytes (NULs and all), then the end. */
+struct bytes_source {
+	struct mail_source src;
+	const char *raw;
+	size_t len;
+	int given;
+};
+
+static int bytes_next(struct mail_source *src, struct mail_item *item, struct buf *err)
+{
+	struct bytes_source *b = (struct bytes_source *)src;
+
+	(void)err;
+	if (b->given++)
+		return 0;
+	*item = (struct mail_item){ .raw = b->raw, .len = b->len, .full_size = b->len,
+				    .where = "bytes" };
+	return 1;
+}
+
+static void bytes_free(struct mail_source *src)
+{
+	(void)src;
+}
+
+/*
+ * A rejected mail keeps its bytes: the reader thread copies them for the
+ * storing thread, NULs included.
+ */
+static void test_parse_ahead_keeps_rejected_bytes(void **state)
+{
+	struct buf mail = BUF_INIT(BUF_NOLIMIT), err = BUF_INIT(4096);
+	struct bytes_source b = { .src = { .next = bytes_next, .free = bytes_free } };
+	struct store st;
+	struct ingest in;
+	sqlite3_stmt *q;
+
+	(void)state;
+	/* a header field over the 64 KiB limit, and NULs in the body */
+	buf_adds(&mail, "Message-ID: <nul@x>\nSubject: ");
+	for (int i = 0; i < 70000; i++)
+		buf_addch(&mail, 'a');
+	buf_adds(&mail, "\n\nbody");
+	buf_add(&mail, "\0with\0NULs\n", 11);
+	b.raw = mail.s;
+	b.len = mail.len;
+	test_store_open(&st);
+	ingest_init(&in, &st, NULL);
+	in.parse_ahead = true;
+	assert_int_equal(ingest_source(&in, &b.src, 0, &err), 0);
+	assert_int_equal(in.stats.rejected, 1);
+	assert_int_equal(sqlite3_prepare_v2(st.db, "SELECT raw FROM messages"
+					    " WHERE kind = 'rejected'", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_bytes(q, 0), (int)mail.len);
+	assert_memory_equal(sqlite3_column_blob(q, 0), mail.s, mail.len);
+	sqlite3_finalize(q);
+	ingest_release(&in);
+	store_close(&st);
+	buf_release(&mail);
+	buf_release(&err);
+}
+
 /* An in-memory database has no file for a second connection. */
 static void test_memory_database(void **state)
 {
@@ -317,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_memory_database),
 		cmocka_unit_test(test_parse_ahead_same_result),
 		cmocka_unit_test(test_parse_ahead_errors),
+		cmocka_unit_test(test_parse_ahead_keeps_rejected_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
