@@ -112,7 +112,29 @@ dovecot -c "$PB_MAIL_DIR/dovecot/dovecot.conf"
 wait_until 300 stored "help fetch" 100
 expect_eq $? 0 "all 100 stored"
 wait_for_mail maintainer 100 120
-expect_eq $? 0 "100 replies"
+r=$?
+expect_eq $r 0 "100 replies"
+# on a miss: which command got no reply in the mailbox, and its trail
+if [ $r -ne 0 ]; then
+	for f in "$MAILSTACK_DIR/mail/maintainer"/Maildir/cur/* \
+		 "$MAILSTACK_DIR/mail/maintainer"/Maildir/new/*; do
+		[ -f "$f" ] && sed -n '/^$/q; s/^In-Reply-To: *<\(.*\)>.*/\1/p' "$f"
+	done | sort >"$TEST_TMP/answered"
+	q "SELECT m.message_id, o.message_id, o.state, o.attempts, o.in_flight,
+		ifnull(o.last_error, '') FROM messages m
+		LEFT JOIN outbox o ON o.cause_id = m.id
+		WHERE m.subject LIKE 'help fetch%' ORDER BY m.message_id" |
+	while IFS='|' read -r cmd reply rest; do
+		grep -qxF "$cmd" "$TEST_TMP/answered" && continue
+		echo "# no reply in the mailbox to <$cmd>: outbox <$reply> $rest"
+		[ -n "$reply" ] || continue
+		qid=$(grep -F "$reply" "$MAILSTACK_DIR/postfix.log" |
+			sed -n 's/.*postfix\/cleanup\[[0-9]*\]: \([0-9A-F]*\):.*/\1/p' | head -1)
+		[ -n "$qid" ] && grep -F "$qid" "$MAILSTACK_DIR/postfix.log" |
+			sed 's/^/#   postfix: /'
+		grep -F "$cmd" "$LOG" | sed 's/^/#   daemon: /'
+	done
+fi
 expect_eq "$(mail_count maintainer)" 100 "exactly 100"
 expect_eq "$(box_dups maintainer)" 0 "none twice"
 expect_eq "$(q "SELECT count(*) FROM outbox WHERE state != 'sent'")" 0 "outbox empty"

@@ -70,13 +70,13 @@ expect_contains "$ref" "$total|$SERIES|$SERIES|$((SERIES * 4))|$((SERIES * 4))|$
 begin "imports killed at random moments lose at most the batch in hand"
 kills=0 bad=0 runs=0 n=0
 # each run skips what the last one stored and is killed in the middle of
-# what comes after: a fifth of a second more for each (slow builds, such
+# what comes after: a tenth of a second more for each (slow builds, such
 # as ASan's, take longer over the messages stored already)
 while [ "$n" != "$total" ] && [ $runs -lt 20 ]; do
 	runs=$((runs + 1))
 	pb killed.conf &
 	pid=$!
-	sleep "$(awk -v r=$runs 'BEGIN { print 0.05 + r * 0.2 }')"
+	sleep "$(awk -v r=$runs 'BEGIN { print 0.05 + r * 0.1 }')"
 	kill -9 "$pid" 2>/dev/null && kills=$((kills + 1))
 	wait "$pid" 2>/dev/null
 	n=$(q killed.db "SELECT count(*) FROM messages")
@@ -89,7 +89,7 @@ while [ "$n" != "$total" ] && [ $runs -lt 20 ]; do
 	fi
 done
 expect_eq "$bad" 0
-[ $kills -ge 3 ] && ok "$kills imports killed" || not_ok "only $kills imports were killed"
+[ $kills -ge 2 ] && ok "$kills imports killed" || not_ok "only $kills imports were killed"
 
 begin "the rerun completes the import: the same as the clean one, nothing twice"
 pb killed.conf
