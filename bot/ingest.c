@@ -68,8 +68,8 @@ struct parsed {
 	const char *ancestors[MAX_ANCESTORS];
 	size_t nr_ancestors;
 	/* parsed ahead too, so that storing is database work only */
-	char *reject;            /* why the message is refused, or NULL */
-	int parsed;              /* m holds the parsed mail */
+	/* why the message is refused (m is then empty), or NULL */
+	char *reject;
 	char *changelog;         /* KIND_PATCH: the text above the diff */
 	struct diff diff;        /* KIND_PATCH */
 	/* KIND_PATCH: the changelog's trailers; KIND_REPLY: the reply's */
@@ -78,8 +78,7 @@ struct parsed {
 
 static void parsed_release(struct parsed *p)
 {
-	if (p->parsed)
-		mail_release(&p->m);
+	mail_release(&p->m);
 	subject_info_release(&p->si);
 	free(p->pull_url);
 	free(p->pull_ref);
@@ -455,7 +454,7 @@ static int store_rejected(struct ingest *in, const struct mail_item *item,
 /* Mail from the bot itself: its copy of a reply it sent. */
 static int from_bot(const struct ingest *in, const struct parsed *p)
 {
-	return p->parsed && in->cfg && in->cfg->bot_address &&
+	return !p->reject && in->cfg && in->cfg->bot_address &&
 	       !strcasecmp(p->m.from.email, in->cfg->bot_address);
 }
 
@@ -483,7 +482,6 @@ static void prepare(const struct ingest *in, const struct mail_item *item,
 		return;
 	}
 	buf_release(&err);
-	p->parsed = 1;
 	classify(p);
 	if (p->kind == KIND_PATCH) {
 		const char *body = p->m.body;
