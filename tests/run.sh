@@ -19,9 +19,10 @@ for variant in plain sanitizers; do
 	(cd "$dir" && ../configure -q $flags && make -j"$(nproc)" >/dev/null)
 	if ! (cd "$dir" && make -j"$(nproc)" check); then
 		status=1
-		for log in "$dir"/tests/*.log; do
-			echo "---- $log"
-			tail -n 60 "$log"
+		# the failed tests' logs, kept to be shown last (CI shows the end)
+		for trs in "$dir"/tests/*.trs; do
+			grep -q '^:test-result: \(FAIL\|ERROR\)' "$trs" &&
+				failed_logs="${failed_logs:-} ${trs%.trs}.log"
 		done
 	fi
 	# count the test cases (cmocka's and the shell tests') in every log
@@ -50,6 +51,10 @@ fuzz_ok=$(echo "$fuzz_out" | grep -c '^ok - ' || true)
 fuzz_bad=$(echo "$fuzz_out" | grep -c '^not ok - ' || true)
 passed=$((passed + fuzz_ok))
 failed=$((failed + fuzz_bad))
+for log in ${failed_logs:-}; do
+	echo "---- $log (failed; its last 300 lines)"
+	tail -n 300 "$log"
+done
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] || status=1
 exit $status
