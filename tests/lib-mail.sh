@@ -76,10 +76,48 @@ mailstack_down() {
 			echo "# ---- $_log"
 			tail -n 20 "$MAILSTACK_DIR/$_log" 2>/dev/null | sed 's/^/# /'
 		done
+		# PB_KEEP_LOGS=DIR keeps every log of a failed test for later
+		if [ -n "${PB_KEEP_LOGS:-}" ]; then
+			_keep="$PB_KEEP_LOGS/$(basename "$0").$$"
+			mkdir -p "$_keep"
+			cp "$MAILSTACK_DIR"/*.log "$TEST_TMP"/*.log "$_keep/" 2>/dev/null
+			echo "# logs kept in $_keep"
+		fi
 	fi
 	sh "$MAILSTACK" stop "$MAILSTACK_DIR" >/dev/null || true
 	rm -rf "$MAILSTACK_DIR"
 	MAILSTACK_DIR=""
+}
+
+# lmtp_hold / lmtp_release: stop postfix's deliveries to dovecot, and let
+# them go again.  A test that stops dovecot while mail flows holds them
+# first: postfix would otherwise be in the middle of an LMTP session at the
+# kill, and then either deliver the mail twice (dovecot saved it but did not
+# say "250") or keep it for minutes (its lmtp process waits out a timeout).
+# Both are the mail stack's doing, and would hide what patchbot did.
+# lmtp_hold returns once no mail is in postfix's active queue (at most 20 s).
+lmtp_hold() {
+	postconf -c "$PB_MAIL_DIR/postfix" -e 'defer_transports = lmtp' &&
+		postfix -c "$PB_MAIL_DIR/postfix" reload >/dev/null 2>&1 || return 1
+	sleep 1    # the reload restarts qmgr: let the old one go
+	_end=$(($(date +%s) + 20))
+	while postqueue -c "$PB_MAIL_DIR/postfix" -j |
+		grep -q '"queue_name": *"active"'; do
+		[ "$(date +%s)" -lt "$_end" ] || return 1
+		sleep 0.1
+	done
+}
+lmtp_release() {
+	postconf -c "$PB_MAIL_DIR/postfix" -e 'defer_transports =' &&
+		postfix -c "$PB_MAIL_DIR/postfix" reload >/dev/null 2>&1 &&
+		postqueue -c "$PB_MAIL_DIR/postfix" -f
+}
+
+# postfix_took MESSAGE_ID: how many times postfix took in a mail with this
+# Message-ID (given without its angle brackets): its cleanup service logs
+# each mail it queues once.
+postfix_took() {
+	grep -cF ": message-id=<$1>" "$PB_MAIL_DIR/postfix.log"
 }
 
 # send_series REPO N [ARGS...]: git send-email the last N commits of REPO
