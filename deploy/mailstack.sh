@@ -226,6 +226,9 @@ queue_run_delay = 2s
 minimal_backoff_time = 1s
 maximal_backoff_time = 5s
 delay_warning_time = 0
+# dovecot restarts in the tests: a delivery that connected to its LMTP
+# socket as it went away waits for a greeting that never comes (300 s)
+lmtp_lhlo_timeout = 10s
 EOF
 	cat >"$DIR/postfix/master.cf" <<EOF
 # Written by deploy/mailstack.sh.  The only listener is 127.0.0.1:$smtp_port.
