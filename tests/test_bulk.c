@@ -144,8 +144,6 @@ static void compare_modes(const char *path)
 	size_t added[2], rejected[2];
 
 	for (int ahead = 0; ahead < 2; ahead++) {
-		struct buf err = BUF_INIT(4096);
-		struct mail_source *src;
 		struct store st;
 		struct ingest in;
 
@@ -153,21 +151,14 @@ static void compare_modes(const char *path)
 		ingest_init(&in, &st, NULL);
 		in.batch = 7;
 		in.parse_ahead = ahead;
-		src = source_open(path, in.limits.max_size + 1, &err);
-		assert_non_null(src);
-		assert_int_equal(ingest_source(&in, src, 0, &err), 0);
-		src->free(src);
+		test_ingest_path(&in, path);
 		added[ahead] = in.stats.added;
-		src = source_open(path, in.limits.max_size + 1, &err);
-		assert_non_null(src);
-		assert_int_equal(ingest_source(&in, src, 0, &err), 0);
-		src->free(src);
+		test_ingest_path(&in, path);
 		assert_int_equal(in.stats.added, added[ahead]);
 		rejected[ahead] = in.stats.rejected;
 		d[ahead] = digest(&st);
 		ingest_release(&in);
 		store_close(&st);
-		buf_release(&err);
 	}
 	assert_true(added[0] > 0);
 	assert_int_equal(added[1], added[0]);
